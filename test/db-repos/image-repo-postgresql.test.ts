@@ -1,0 +1,10 @@
+/** The image-repository suites against postgresql (skipped when the server is unreachable). */
+import { imageRepoCrudSuite } from './image-repo-crud.suite.js';
+import { imageRepoListSuite } from './image-repo-list.suite.js';
+import { imageRepoVisibilitySuite } from './image-repo-visibility.suite.js';
+import { skipReason } from './image-fixtures.js';
+
+const skip = await skipReason('postgresql');
+imageRepoCrudSuite('postgresql', skip);
+imageRepoListSuite('postgresql', skip);
+imageRepoVisibilitySuite('postgresql', skip);
