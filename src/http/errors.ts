@@ -2,7 +2,7 @@
  * The only place that knows HTTP status codes and error-body formats. A thrown `GlanceError`
  * (or anything else) becomes the response WebOb would have produced for Glance: status line,
  * body in HTML, JSON or plain text chosen from `Accept` (see `accept.ts`), byte-identical to the
- * recorded exchanges in /work/shared/ref (306–309).
+ * recorded exchanges of the reference Glance (shared/ref 306–309).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GlanceError, type ErrorKind } from '../domain/errors.js';

@@ -1,15 +1,16 @@
 /**
  * Shared fixtures of the HTTP tests: a server built from literal config slices with a silent
- * logger, and a reader for the recorded Glance exchanges in /work/shared/ref.
+ * logger, and a reader for the recorded Glance exchanges in `../shared/ref` beside the checkout.
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ServerConfig, VersionsConfig } from '../../src/config/slices.js';
 import { buildServer, type RouteRegistrar } from '../../src/http/server.js';
+import { repoPath } from '../support/repo-root.js';
 
 /** Where the recorded exchanges live (overridable for other checkouts). */
-export const REF_DIR = process.env.GLANCE_REF_DIR ?? '/work/shared/ref';
+export const REF_DIR = process.env.GLANCE_REF_DIR ?? repoPath('..', 'shared', 'ref');
 
 /** Glance's defaults for the server slice, embedded-style. */
 export function serverConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -56,7 +57,7 @@ function headerBlock(lines: string[]): Record<string, string> {
 }
 
 /**
- * Parses /work/shared/ref/<name>. The response body is cut to its Content-Length (the recorder
+ * Parses `<REF_DIR>/<name>`. The response body is cut to its Content-Length (the recorder
  * appends a newline after it), so it is byte-exact.
  */
 export function readRef(name: string): RefExchange {
