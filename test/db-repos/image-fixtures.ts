@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import type { Dialect } from '../../src/db/connection-url.js';
 import { newImage, type Image } from '../../src/domain/image.js';
-import { parseListQuery, type ListQuery } from '../../src/services/list-query.js';
+import type { ListQuery } from '../../src/domain/image-list-query.js';
+import { parseListQuery } from '../../src/services/list-query.js';
 import { openScratchDatabase } from './scratch-database.js';
 
 /** A queued image with Glance's defaults, then `over` applied. */

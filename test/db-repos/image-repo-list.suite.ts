@@ -9,7 +9,7 @@ import type { Dialect } from '../../src/db/connection-url.js';
 import { BadRequest } from '../../src/domain/errors.js';
 import type { Image } from '../../src/domain/image.js';
 import { ImageRepo } from '../../src/db/repos/image-repo.js';
-import type { ListQuery } from '../../src/services/list-query.js';
+import type { ListQuery } from '../../src/domain/image-list-query.js';
 import { openScratchDatabase, type ScratchDatabase } from './scratch-database.js';
 import { ids, makeImage, parsedQuery } from './image-fixtures.js';
 

@@ -9,7 +9,7 @@ import { BadRequest } from '../../src/domain/errors.js';
 import type { Image } from '../../src/domain/image.js';
 import { ImageRepo } from '../../src/db/repos/image-repo.js';
 import type { ImageListScope } from '../../src/db/repos/image-repo.js';
-import type { ListQuery } from '../../src/services/list-query.js';
+import type { ListQuery } from '../../src/domain/image-list-query.js';
 import { openScratchDatabase, type ScratchDatabase } from './scratch-database.js';
 import { listQuery, makeImage, QueryCounter } from './image-fixtures.js';
 

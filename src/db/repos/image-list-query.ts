@@ -12,7 +12,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { BadRequest } from '../../domain/errors.js';
 // A type-only import: the parsed query is the contract between the list service and this repo.
-import type { ListQuery, SortDir, SortKey, TimeOp } from '../../services/list-query.js';
+import type { ListQuery, SortDir, SortKey, TimeOp } from '../../domain/image-list-query.js';
 import type { GlanceTables as Tables } from '../tables.js';
 import { IMAGE_COLUMNS } from './image-row-mapper.js';
 import type { SqlCodec } from './sql-codec.js';

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Image, ImageStatus, MemberStatus } from '../../domain/image.js';
 import { BadRequest, Conflict, NotFound } from '../../domain/errors.js';
-import type { ListQuery } from '../../services/list-query.js';
+import type { ListQuery } from '../../domain/image-list-query.js';
 import type { GlanceTables as Tables } from '../tables.js';
 import { ImageChildrenReader } from './image-children-reader.js';
 import { ImageChildrenWriter } from './image-children-writer.js';
