@@ -4,7 +4,7 @@
 # present are not fetched again. Needs root (CI and the dev machines run as root).
 set -euo pipefail
 
-pkgs=(python3-glanceclient python3-openstackclient qemu-utils)
+pkgs=(python3-glanceclient python3-openstackclient qemu-utils genisoimage gdisk fdisk dosfstools cryptsetup-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
