@@ -2,13 +2,14 @@
  * Opens Glance's database from the `[database]` configuration slice: one kysely instance per
  * process over the right driver, configured as oslo.db configures SQLAlchemy's engine.
  */
-import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/slices.js';
 import { parseConnectionUrl, redact, type ConnectionUrl, type Dialect } from './connection-url.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
+import { SqliteFlagDialect } from './sqlite-flag-dialect.js';
 import { UtcDatesPlugin } from './utc-dates-plugin.js';
 import type { GlanceTables } from './tables.js';
 
@@ -74,7 +75,7 @@ function buildSqlite(url: ConnectionUrl): Database {
   // oslo.db leaves SQLite foreign keys off (sqlite_fk=False); Glance relies on that, and the
   // table rebuilds in the migrations need it.
   raw.pragma('foreign_keys = OFF');
-  const db = new Kysely<GlanceTables>({ dialect: new SqliteDialect({ database: sqliteAdapter(raw) }) });
+  const db = new Kysely<GlanceTables>({ dialect: new SqliteFlagDialect({ database: sqliteAdapter(raw) }) });
   return wrap(db, 'sqlite');
 }
 
