@@ -8,8 +8,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { RequestContext } from '../auth/request-context.js';
 import type { ServerConfig, VersionsConfig } from '../config/slices.js';
+import { isKeystoneFlavor } from '../config/keystone-auth-slice.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { clientErrorResponse, installErrorHandler } from './errors.js';
+import { keystoneAuthPlugin, type KeystoneAuthPluginDeps } from './plugins/keystone-auth.js';
 import { noauthPlugin } from './plugins/noauth.js';
 import { notFoundPlugin } from './plugins/not-found.js';
 import { createRequestIdGenerator, requestIdPlugin } from './plugins/request-id.js';
@@ -36,6 +38,8 @@ export interface ServerDeps {
   routes?: RouteRegistrar[];
   /** Largest non-streamed (JSON) request body in bytes; default 8 MiB. */
   bodyLimit?: number;
+  /** Keystone authentication; required when `[paste_deploy] flavor` is a keystone flavor. */
+  keystoneAuth?: KeystoneAuthPluginDeps;
 }
 
 /** Raised for configurations the server refuses to start with. */
@@ -51,14 +55,15 @@ const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /**
  * Throws StartupError for server settings glance-ts cannot honour; `buildServer` calls it, and
  * callers may call it earlier to fail before opening the database or forking workers.
- * Today: any `[paste_deploy] flavor` (Keystone authentication is not implemented yet, and
- * silently running unauthenticated instead would be worse).
+ * Today: a `[paste_deploy] flavor` other than `keystone`, `keystone+caching` or
+ * `keystone+cachemanagement` (the cache filters are not implemented; silently running
+ * unauthenticated instead of an unknown flavor would be worse).
  */
 export function checkServerConfig(cfg: ServerConfig): void {
-  if (cfg.pasteFlavor !== null && cfg.pasteFlavor.trim() !== '') {
+  if (cfg.pasteFlavor !== null && cfg.pasteFlavor.trim() !== '' && !isKeystoneFlavor(cfg.pasteFlavor)) {
     throw new StartupError(
-      `[paste_deploy] flavor = ${cfg.pasteFlavor}: Keystone authentication is not implemented yet in glance-ts. ` +
-      'Remove the option to run the API unauthenticated (trusted networks only).',
+      `[paste_deploy] flavor = ${cfg.pasteFlavor}: glance-ts supports the keystone flavors only. ` +
+      'Use flavor = keystone, or remove the option to run the API unauthenticated (trusted networks only).',
     );
   }
 }
@@ -87,6 +92,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     http: { maxHeaderSize: Math.max(cfg.maxHeaderLine, 1024) },
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     exposeHeadRoutes: false,
+    // Path segments such as a tag (up to 255 characters, percent-encoded up to 3x) must not hit
+    // fastify's 100-character default (414); eventlet bounds the whole request line at 8 KiB.
+    routerOptions: { maxParamLength: 8192 },
     // Requests already on an open connection during shutdown are still served (then closed).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -108,7 +116,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // onRequest hooks run in this order: 431 check, versions document, identity, unrouted answers.
   requestIdPlugin(app, { maxRequestIdLength: cfg.maxRequestIdLength });
   versionsRoutes(app, { config: deps.versions, negotiator });
-  noauthPlugin(app);
+  if (isKeystoneFlavor(cfg.pasteFlavor)) {
+    if (deps.keystoneAuth === undefined) throw new StartupError(`[paste_deploy] flavor = ${cfg.pasteFlavor}: no Keystone authentication was given to the server`);
+    keystoneAuthPlugin(app, deps.keystoneAuth);
+  } else {
+    noauthPlugin(app);
+  }
   notFoundPlugin(app);
 
   // Once shutdown starts, finished responses close their connection so the drain can complete.
