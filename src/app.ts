@@ -8,21 +8,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import {
-  databaseSlice, EMBEDDED_DEFAULTS, imageApiSlice, imageFormatSlice, serverSlice, storeSlice, versionsSlice,
+  databaseSlice, EMBEDDED_DEFAULTS, isKeystoneFlavor, keystoneAuthSlice, serverSlice, versionsSlice,
 } from './config/slices.js';
+import { KeystoneAuth } from './auth/keystone-auth.js';
+import { KeystoneClient } from './auth/keystone-client.js';
+import { createTokenCache } from './auth/token-cache.js';
+import type { KeystoneAuthPluginDeps } from './http/plugins/keystone-auth.js';
+import { planImageApi, type ImageApi } from './app-image-api.js';
 import { openDatabase, type Database } from './db/database.js';
 import { syncSchema } from './db/migrate.js';
-import { ImageRepo } from './db/repos/image-repo.js';
-import { imageRoutes } from './http/routes/images.js';
-import { schemaRoutes } from './http/routes/schemas.js';
 import { buildServer, checkServerConfig, type RouteRegistrar } from './http/server.js';
 import { LogSink, NoopSink } from './notify/log-sink.js';
 import { Notifier, type NotificationSink } from './notify/notifier.js';
-import { baseImageProperties } from './schemas/image-schema.js';
-import { ImageValidator } from './schemas/image-validator.js';
-import { buildSchemaDocuments } from './schemas/schema-documents.js';
-import { loadCustomProperties } from './schemas/schema-image-file.js';
-import { ImageService } from './services/image-service.js';
 
 /** A built application: the (not yet listening) server and how to release everything. */
 export interface App {
@@ -68,21 +65,27 @@ export async function prepareEmbedded(config: Config, logger: Logger): Promise<v
 export async function buildApp(config: Config, opts: BuildAppOptions): Promise<App> {
   const server = serverSlice(config);
   checkServerConfig(server);
+  const keystone = isKeystoneFlavor(server.pasteFlavor) ? buildKeystoneAuth(config, opts.logger) : null;
   const dbConfig = databaseSlice(config);
   if (opts.prepare ?? true) await prepareEmbedded(config, opts.logger);
-  const routes = imageApiRoutes(config, opts.logger);
+  const plan = planImageApi(config, opts.logger);
   const notifier = buildNotifier(config, opts.logger);
   const database = await openDatabase(dbConfig, opts.logger);
   let http: FastifyInstance;
+  let imageApi: ImageApi | undefined;
   try {
+    imageApi = await plan.build(database, notifier);
     http = await buildServer({
       server,
       versions: versionsSlice(config),
       logger: opts.logger,
-      routes: [...routes(database, notifier), ...(opts.routes ?? [])],
+      routes: [...imageApi.routes, ...(opts.routes ?? [])],
+      ...(keystone ? { keystoneAuth: keystone.plugin } : {}),
     });
   } catch (err) {
+    await imageApi?.close();
     await database.close();
+    await keystone?.close();
     throw err;
   }
   let closed: Promise<void> | undefined;
@@ -94,7 +97,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions): Promise<A
         try {
           await http.close();
         } finally {
+          await imageApi.close();
           await notifier.close();
+          await keystone?.close();
           await database.close();
         }
       })();
@@ -104,47 +109,27 @@ export async function buildApp(config: Config, opts: BuildAppOptions): Promise<A
 }
 
 /**
- * The Image API's route files with their services, built from the image-related slices. The
- * configuration-only parts (schemas, formats) are built first so a bad `schema-image.json`
- * fails start-up before the database is opened.
+ * Keystone token authentication from `[keystone_authtoken]`: the Identity client (its own
+ * connection pool and service token), the validation cache and the authenticator, plus how to
+ * release them. Nothing talks to Keystone before the first request. Throws ConfigError.
  */
-function imageApiRoutes(config: Config, logger: Logger): (database: Database, notifier: Notifier) => RouteRegistrar[] {
-  const api = imageApiSlice(config);
-  const formats = imageFormatSlice(config);
-  const stores = storeSlice(config);
-  const { custom, file } = loadCustomProperties(config.sources(), baseImageProperties(formats));
-  logger.info({ file: file ?? 'built-in defaults' }, 'image schema custom properties loaded');
-  const schemas = buildSchemaDocuments(formats, custom);
-  const validator = new ImageValidator(schemas.image!);
-  const storeIds = stores.multistore
-    ? [...stores.backends.map((b) => b.id), 'os_glance_staging_store', 'os_glance_tasks_store']
-    : [];
-  return (database, notifier) => {
-    const images = new ImageService({
-      images: new ImageRepo(database),
-      validator,
-      notifier,
-      config: {
-        quotas: { imagePropertyQuota: api.imagePropertyQuota, imageTagQuota: api.imageTagQuota },
-        showMultipleLocations: api.showMultipleLocations,
-        paging: { limitParamDefault: api.limitParamDefault, apiLimitMax: api.apiLimitMax },
-      },
-    });
-    return [
-      schemaRoutes(schemas),
-      imageRoutes({
-        images,
-        view: {
-          showMultipleLocations: api.showMultipleLocations,
-          showImageDirectUrl: api.showImageDirectUrl,
-          multistore: stores.multistore,
-          schemaProperties: validator.declared,
-        },
-        publicEndpoint: api.publicEndpoint,
-        importMethods: api.enabledImportMethods,
-        storeIds,
-      }),
-    ];
+function buildKeystoneAuth(config: Config, logger: Logger): { plugin: KeystoneAuthPluginDeps; close(): Promise<void> } {
+  const cfg = keystoneAuthSlice(config);
+  const log = logger.child({ component: 'keystone-auth' });
+  const client = new KeystoneClient(cfg, log);
+  const cache = createTokenCache(cfg.cache, log);
+  const auth = new KeystoneAuth(client, cache, {
+    tokenCacheTime: cfg.cache.tokenCacheTime,
+    serviceTokenRoles: cfg.serviceTokenRoles,
+    serviceTokenRolesRequired: cfg.serviceTokenRolesRequired,
+  }, log);
+  log.info({ auth_url: cfg.service.authUrl, memcached: cfg.cache.memcachedServers, token_cache_time: cfg.cache.tokenCacheTime }, 'Keystone authentication enabled');
+  return {
+    plugin: { auth, wwwAuthenticateUri: cfg.wwwAuthenticateUri, allowAnonymousAccess: cfg.allowAnonymousAccess },
+    async close() {
+      cache.close();
+      await client.close();
+    },
   };
 }
 

@@ -29,6 +29,9 @@ export const defaultOptions: readonly OptionSpec[] = [
   opt.int('max_request_id_length', 64),
   // oslo.service; glance-ts uses it as the drain time for in-flight requests on SIGTERM.
   opt.int('graceful_shutdown_timeout', 60, { min: 0 }),
+  // glance-ts: seconds between the `updated_at` refreshes of a running upload; an upload silent
+  // for three intervals is taken as interrupted (process killed) and its image requeued.
+  opt.int('upload_heartbeat_interval', 10, { min: 1 }),
   opt.bool('log_options', true),
 
   // Image API behaviour.

@@ -92,6 +92,7 @@ export function imageFormatSlice(c: Config): ImageFormatConfig {
     containerFormats: [...c.get<string[]>('image_format', 'container_formats')],
     requireImageFormatMatch: c.get<boolean>('image_format', 'require_image_format_match'),
     vmdkAllowedTypes: [...c.get<string[]>('image_format', 'vmdk_allowed_types')],
+    gptSafetyChecksNonfatal: [...c.get<string[]>('image_format', 'gpt_safety_checks_nonfatal')],
   };
 }
 

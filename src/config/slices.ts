@@ -72,6 +72,8 @@ export interface ImageFormatConfig {
   containerFormats: string[];
   requireImageFormatMatch: boolean;
   vmdkAllowedTypes: string[];
+  /** `gpt_safety_checks_nonfatal`: gpt checks whose failure is only logged. */
+  gptSafetyChecksNonfatal: string[];
 }
 
 // The builders live in sibling files (each slice's rules are long enough to deserve one);
@@ -79,3 +81,5 @@ export interface ImageFormatConfig {
 export { serverSlice, databaseSlice, loggingSlice, versionsSlice, imageFormatSlice, EMBEDDED_DEFAULTS } from './slice-builders.js';
 export { storeSlice, type StoreConfig, type StoreBackendConfig, type FileStoreOptions } from './store-slice.js';
 export { imageApiSlice, parseStorageQuota, type ImageApiConfig } from './image-api-slice.js';
+export { keystoneAuthSlice, isKeystoneFlavor, type KeystoneAuthConfig, type TokenCacheConfig, type ServiceCredentials } from './keystone-auth-slice.js';
+export { policySlice, type PolicyConfig } from './policy-slice.js';

@@ -182,6 +182,26 @@ export class ImageRepo {
     return Number(row.n);
   }
 
+  /**
+   * Sets `updated_at` to now when the image is still live in `status`: the heartbeat of a
+   * running transfer. Returns whether the row matched.
+   */
+  async touch(id: string, status: ImageStatus): Promise<boolean> {
+    const res = await this.db.updateTable('images').set({ updated_at: this.codec.time(this.codec.now()) })
+      .where('id', '=', id).where('status', '=', status).where('deleted', '=', this.codec.bool(false))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Ids of live images in `status` whose `updated_at` is older than `before`. */
+  async staleIds(status: ImageStatus, before: Date): Promise<string[]> {
+    const rows = await this.db.selectFrom('images').select('id')
+      .where('status', '=', status).where('deleted', '=', this.codec.bool(false))
+      .where('updated_at', '<', this.codec.time(before))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   private async writeChildren(trx: Kysely<Tables>, image: Image, now: Date): Promise<void> {
     await this.writer.syncProperties(trx, image.id, image.properties, now);
     await this.writer.syncTags(trx, image.id, image.tags, now);

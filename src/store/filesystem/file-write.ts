@@ -42,6 +42,12 @@ function allZero(buf: Buffer): boolean {
   return true;
 }
 
+// Dirty pages are pushed to disk while the data still flows (a datasync each time this much more
+// has been written, never two at once), so commit()'s fsync only waits for the last stretch
+// instead of writing the whole image after its last byte arrived (0.36 s per GiB measured on a
+// 2-core VM: 10–15% of an upload's wall time at hashing speed).
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
 // Hard links are the atomic no-clobber publish; these say the filesystem has none.
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
 
@@ -61,6 +67,8 @@ class FileWrite implements StoreWrite {
   readonly stream: Writable;
   bytesWritten = 0;
   private position = 0;
+  private flushedTo = 0;
+  private flushing: Promise<void> | null = null;
   private ended = false;
   private failure: StoreError | null = null;
   private committed: Promise<StoreLocation> | null = null;
@@ -87,6 +95,7 @@ class FileWrite implements StoreWrite {
   }
 
   private async writeChunks(chunks: Buffer[]): Promise<void> {
+    if (this.failure) throw this.failure; // a background datasync failed
     try {
       if (this.p.thin) {
         for (const c of chunks) {
@@ -98,6 +107,7 @@ class FileWrite implements StoreWrite {
         await this.writeAll(chunks);
         for (const c of chunks) this.bytesWritten += c.length;
       }
+      this.startFlush();
     } catch (err) {
       this.failure = storeErrorFromFs(this.p.store, err, this.finalPath);
       throw this.failure;
@@ -118,6 +128,17 @@ class FileWrite implements StoreWrite {
     }
   }
 
+  /** Starts a background datasync once FLUSH_BYTES more were written; its error fails the write. */
+  private startFlush(): void {
+    if (this.flushing !== null || this.position - this.flushedTo < FLUSH_BYTES) return;
+    const upTo = this.position;
+    this.flushing = this.fh.datasync().then(
+      () => { this.flushedTo = upTo; },
+      // Recorded, not lost: Linux reports a writeback error to a file descriptor only once.
+      (err: unknown) => { this.failure ??= storeErrorFromFs(this.p.store, err, this.finalPath); },
+    ).finally(() => { this.flushing = null; });
+  }
+
   commit(): Promise<StoreLocation> {
     this.committed ??= this.publish();
     return this.committed;
@@ -129,6 +150,8 @@ class FileWrite implements StoreWrite {
       if (this.discarded) throw new StoreError(this.p.store, 'io', `Write of ${this.finalPath} was cancelled`);
       if (!this.stream.writableEnded) this.stream.end();
       await finished(this.stream, { readable: false });
+      await this.flushing;
+      if (this.failure) throw this.failure;
       if (this.p.thin) await this.fh.truncate(this.position);
       if (this.p.fileMode > 0) await this.fh.chmod(this.p.fileMode);
       await this.fh.sync();

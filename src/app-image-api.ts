@@ -1,0 +1,143 @@
+/**
+ * Composition of the Image API (part of the composition root, beside `app.ts`): the schema
+ * documents, stores, hasher pool, repositories, use cases and their route files, each built
+ * from its own config slice. Split in two steps so configuration mistakes (a bad
+ * `schema-image.json`, an unknown `hashing_algorithm`) stop start-up before anything opens.
+ */
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { imageApiSlice, imageFormatSlice, policySlice, storeSlice } from './config/slices.js';
+import type { Database } from './db/database.js';
+import { ImageRepo } from './db/repos/image-repo.js';
+import { MemberRepo } from './db/repos/member-repo.js';
+import { imageDataRoutes } from './http/routes/image-data.js';
+import { imageRoutes } from './http/routes/images.js';
+import { infoStoresRoutes } from './http/routes/info-stores.js';
+import { memberRoutes } from './http/routes/members.js';
+import { schemaRoutes } from './http/routes/schemas.js';
+import type { RouteRegistrar } from './http/server.js';
+import type { Notifier } from './notify/notifier.js';
+import { PolicyChecker } from './policy/policy-checker.js';
+import { policyEngineFromConfig } from './policy/policy-engine.js';
+import { baseImageProperties } from './schemas/image-schema.js';
+import { ImageValidator } from './schemas/image-validator.js';
+import { buildSchemaDocuments } from './schemas/schema-documents.js';
+import { loadCustomProperties } from './schemas/schema-image-file.js';
+import { ImageDataRemover } from './services/image-data-remover.js';
+import { DownloadService } from './services/image-download.js';
+import { ImageService } from './services/image-service.js';
+import { UploadService } from './services/image-upload.js';
+import { InterruptedTransfers } from './services/interrupted-transfers.js';
+import { StoreLocationDelete } from './services/store-location-delete.js';
+import { MemberService } from './services/member-service.js';
+import { StoreRegistry } from './store/registry.js';
+import { HasherPool } from './stream/hasher-pool.js';
+
+/** The running Image API components. */
+export interface ImageApi {
+  routes: RouteRegistrar[];
+  /** Stops background work and releases the stores and the hasher pool. */
+  close(): Promise<void>;
+}
+
+/** The configuration-only step; call `build` once the database is open. */
+export interface ImageApiPlan {
+  build(database: Database, notifier: Notifier): Promise<ImageApi>;
+}
+
+/**
+ * Reads and checks every Image API option (throws ConfigError / SchemaLoadError), returning the
+ * plan that builds the components.
+ */
+export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
+  const api = imageApiSlice(config);
+  const formats = imageFormatSlice(config);
+  const storeConfig = storeSlice(config);
+  const heartbeatMs = config.get<number>('DEFAULT', 'upload_heartbeat_interval') * 1000;
+  const { custom, file } = loadCustomProperties(config.sources(), baseImageProperties(formats));
+  logger.info({ file: file ?? 'built-in defaults' }, 'image schema custom properties loaded');
+  const schemas = buildSchemaDocuments(formats, custom);
+  const validator = new ImageValidator(schemas.image!);
+  // Before the hasher pool starts: a bad policy file must stop start-up with nothing to release.
+  const policyConfig = policySlice(config);
+  const { engine, files: policyFiles } = policyEngineFromConfig(policyConfig, (message) => logger.warn(message));
+  logger.info({ files: policyFiles, enforce_new_defaults: policyConfig.enforceNewDefaults, enforce_scope: policyConfig.enforceScope }, 'policy rules loaded');
+  const policy = new PolicyChecker(engine);
+  const hashers = HasherPool.create({ hashingAlgorithm: api.hashingAlgorithm });
+
+  return {
+    async build(database, notifier) {
+      const warn = (message: string) => logger.warn(message);
+      const stores = await StoreRegistry.create(storeConfig, { warn });
+      const repo = new ImageRepo(database);
+      const swept = await stores.sweepAll(warn);
+      for (const [store, ids] of Object.entries(swept)) {
+        if (ids.length > 0) logger.warn({ store, image_ids: ids }, 'removed data of interrupted uploads');
+      }
+      const recovery = new InterruptedTransfers(repo, stores, heartbeatMs, logger);
+      recovery.start();
+
+      const data = new ImageDataRemover(stores, logger);
+      const images = new ImageService({
+        images: repo,
+        data,
+        validator,
+        notifier,
+        policy,
+        config: {
+          quotas: { imagePropertyQuota: api.imagePropertyQuota, imageTagQuota: api.imageTagQuota },
+          showMultipleLocations: api.showMultipleLocations,
+          paging: { limitParamDefault: api.limitParamDefault, apiLimitMax: api.apiLimitMax },
+        },
+      });
+      const uploads = new UploadService({
+        images: repo,
+        policy,
+        stores,
+        hashers,
+        notifier,
+        log: logger,
+        config: {
+          imageSizeCap: api.imageSizeCap,
+          format: {
+            requireImageFormatMatch: formats.requireImageFormatMatch,
+            gptNonfatal: formats.gptSafetyChecksNonfatal,
+            vmdkAllowedTypes: formats.vmdkAllowedTypes,
+          },
+          importMethods: api.enabledImportMethods,
+          heartbeatMs,
+        },
+      });
+      const storeLocations = new StoreLocationDelete({ images: repo, stores, data, policy, log: logger });
+      const downloads = new DownloadService({ images: repo, policy, stores, notifier, log: logger });
+      const members = new MemberService({
+        images: repo, members: new MemberRepo(database), policy, notifier, imageMemberQuota: api.imageMemberQuota,
+      });
+      return {
+        routes: [
+          schemaRoutes(schemas),
+          imageRoutes({
+            images,
+            view: {
+              showMultipleLocations: api.showMultipleLocations,
+              showImageDirectUrl: api.showImageDirectUrl,
+              multistore: stores.multistore,
+              schemaProperties: validator.declared,
+            },
+            publicEndpoint: api.publicEndpoint,
+            importMethods: api.enabledImportMethods,
+            storeIds: stores.storeIds(),
+          }),
+          imageDataRoutes({ uploads, downloads, storeLocations, multistore: stores.multistore }),
+          memberRoutes({ members }),
+          infoStoresRoutes(stores),
+        ],
+        async close() {
+          recovery.stop();
+          await hashers.close();
+          await stores.close();
+        },
+      };
+    },
+  };
+}
