@@ -55,6 +55,8 @@ export interface ErrorRequestInfo {
 /** A fully rendered error response. */
 export interface RenderedError {
   status: number;
+  /** WebOb's reason phrase for the status line (`413 Request Entity Too Large`). */
+  reason: string;
   contentType: string;
   headers: Record<string, string>;
   body: string;
@@ -84,6 +86,8 @@ function stripTags(s: string): string {
 interface BodyParts {
   kind: ErrorKind;
   explanation: string;
+  /** WebOb's `detail` (the error's `detail` option), shown after the explanation. */
+  detail: string;
   comment: string;
   method: string;
   contentType: string;
@@ -103,7 +107,7 @@ function makeBody(p: BodyParts, esc: (s: string) => string): string {
       return `\nThe request method ${esc(p.method)} is not implemented for this server. <br /><br />\n`;
     default: {
       const comment = p.comment === '' ? '' : `<!-- ${esc(p.comment)} -->`;
-      return `${esc(p.explanation)}<br /><br />\n\n${comment}\n`;
+      return `${esc(p.explanation)}<br /><br />\n${esc(p.detail)}\n${comment}\n`;
     }
   }
 }
@@ -125,29 +129,29 @@ export function renderError(err: GlanceError | RequestIdTooLong, req: ErrorReque
   if (err instanceof RequestIdTooLong) {
     code = 431;
     title = 'Request Header Fields Too Large';
-    parts = { ...common, kind: 'bad_request', explanation: 'The request header fields were too large', comment: err.message };
+    parts = { ...common, kind: 'bad_request', explanation: 'The request header fields were too large', detail: '', comment: err.message };
   } else {
     const s = STATUS[err.kind];
     code = s.code;
     title = s.title;
     headers = { ...err.headers };
-    parts = { ...common, kind: err.kind, explanation: err.message !== '' ? err.message : s.explanation, comment: '' };
+    parts = { ...common, kind: err.kind, explanation: err.message !== '' ? err.message : s.explanation, detail: err.detail ?? '', comment: '' };
   }
   const status = `${code} ${title}`;
   switch (errorFormatFor(req.accept)) {
     case 'html':
       return {
-        status: code, headers, contentType: 'text/html; charset=UTF-8',
+        status: code, reason: title, headers, contentType: 'text/html; charset=UTF-8',
         body: `<html>\n <head>\n  <title>${status}</title>\n </head>\n <body>\n  <h1>${status}</h1>\n  ${makeBody(parts, htmlEscape)}\n </body>\n</html>`,
       };
     case 'json':
       return {
-        status: code, headers, contentType: 'application/json',
+        status: code, reason: title, headers, contentType: 'application/json',
         body: pyJson({ message: makeBody(parts, (s) => s), code: status, title }),
       };
     default:
       return {
-        status: code, headers, contentType: 'text/plain; charset=UTF-8',
+        status: code, reason: title, headers, contentType: 'text/plain; charset=UTF-8',
         body: `${status}\n\n${stripTags(makeBody(parts, (s) => s))}`,
       };
   }
@@ -192,6 +196,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Gla
     accept: request.headers.accept,
     contentType: request.headers['content-type'],
   });
+  // The status line carries WebOb's phrases too (clients log them): "416 Request Range Not Satisfiable".
+  reply.raw.statusMessage = r.reason;
   return reply.code(r.status).headers(r.headers).header('content-type', r.contentType).send(r.body);
 }
 

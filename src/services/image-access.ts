@@ -1,11 +1,11 @@
 /**
- * Who may see and change an image, as Glance 25.1 decides it with its packaged (legacy) policy
- * defaults and the ownership checks of its domain layer (refs 330, 331, 332): the recorded
- * reference behaviour. The oslo.policy engine of the Keystone issue takes these decisions over
- * rule by rule; until then every use case calls these functions at the same points.
+ * The access rules of Glance's database layer, which apply before and beside policy: which
+ * images a caller can load at all (a hidden image is a plain 404) and which fields of a loaded
+ * image it gets. Every action decision (may this caller modify, delete, download, share…) is
+ * the PolicyChecker's (src/policy/policy-checker.ts).
  */
 import type { RequestContext } from '../auth/request-context.js';
-import { Forbidden, NotFound } from '../domain/errors.js';
+import { NotFound } from '../domain/errors.js';
 import type { Image } from '../domain/image.js';
 
 /** The 404 Glance answers for a missing image and for one the caller may not see. */
@@ -14,34 +14,25 @@ export function imageNotFound(id: string): NotFound {
 }
 
 /**
- * True when the caller may see `image`: admins see everything; others their own images, public
- * and community images, and shared images of which their project is a member (any status).
+ * True when the caller may see `image`: admins see everything; others their own images, images
+ * without an owner (made by the unauthenticated context, which has no project), public and
+ * community images, and shared images of which their project is a member (any status).
  */
 export function canSeeImage(ctx: RequestContext, image: Image): boolean {
   if (ctx.isAdmin) return true;
-  if (image.owner !== null && image.owner === ctx.projectId) return true;
+  // Glance's database layer shows owner-less images to everybody.
+  if (image.owner === null) return true;
+  if (image.owner === ctx.projectId) return true;
   if (image.visibility === 'public' || image.visibility === 'community') return true;
   return image.visibility === 'shared' && image.memberStatus !== undefined;
 }
 
-/** Throws 403 "You do not own this image" unless the caller is admin or the owner. */
-export function assertCanModify(ctx: RequestContext, image: Image): void {
-  if (ctx.isAdmin) return;
-  if (image.owner === null || image.owner !== ctx.projectId) throw new Forbidden('You do not own this image');
-}
-
 /**
- * Checks the rule that guards a visibility value: `public` needs `publicize_image` (admin),
- * `community` needs `communitize_image` (admin or owner, checked by assertCanModify already).
+ * The image as the caller gets to see it: Glance's database layer hands a non-admin a
+ * deactivated image without its locations, so its `stores`, `direct_url` and `locations` are
+ * not shown (ref 152). Everything else is unchanged; the input is not modified.
  */
-export function assertCanSetVisibility(ctx: RequestContext, visibility: string): void {
-  if (visibility === 'public' && !ctx.isAdmin) {
-    throw new Forbidden('You are not authorized to complete publicize_image action.');
-  }
-}
-
-/** Throws 403 when a non-admin creates an image for another project. */
-export function assertCanSetOwner(ctx: RequestContext, owner: string | null): void {
-  if (ctx.isAdmin || owner === null || owner === ctx.projectId) return;
-  throw new Forbidden("You are not permitted to create images owned by '" + owner + "'.");
+export function presentedImage(ctx: RequestContext, image: Image): Image {
+  if (ctx.isAdmin || image.status !== 'deactivated' || image.locations.length === 0) return image;
+  return { ...image, locations: [] };
 }

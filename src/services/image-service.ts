@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context.js';
-import { BadRequest, Conflict, Forbidden, NotFound } from '../domain/errors.js';
+import { BadRequest, Conflict, Forbidden, NotFound, TooLarge } from '../domain/errors.js';
 import { assertNoFourByteUnicode } from '../domain/four-byte-unicode.js';
 import { newImage, type Image, type ImageVisibility } from '../domain/image.js';
 import { imageNotification } from '../domain/image-notification.js';
@@ -13,12 +13,12 @@ import { assertPropertyQuota, assertTagQuota, type ImageCountQuotas } from '../d
 import { InvalidImageStatusTransition, transition } from '../domain/image-status.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ImageValidator } from '../schemas/image-validator.js';
-import {
-  assertCanModify, assertCanSetOwner, assertCanSetVisibility, canSeeImage, imageNotFound,
-} from './image-access.js';
+import { PolicyDenied, type PolicyChecker } from '../policy/policy-checker.js';
 import { parseImagePatch } from './image-patch.js';
 import { applyImagePatch } from './image-patch-apply.js';
 import type { ImageRepo } from '../db/repos/image-repo.js';
+import type { ImageDataRemover } from './image-data-remover.js';
+import { loadVisibleImage } from './visible-image.js';
 import { parseListQuery, type ListQueryConfig } from './list-query.js';
 import { listQueryLinks, type ListLinks } from './list-query-links.js';
 
@@ -39,8 +39,12 @@ export interface ImagePage {
 /** Collaborators of the image use cases, wired in `app.ts`. */
 export interface ImageServiceDeps {
   images: ImageRepo;
+  /** Removes an image's stored and staged data when the image is deleted. */
+  data: ImageDataRemover;
   validator: ImageValidator;
   notifier: Notifier;
+  /** Glance's policy decisions (add_image, get_image, modify_image, …). */
+  policy: PolicyChecker;
   config: ImageServiceConfig;
   now?: () => Date;
 }
@@ -48,15 +52,19 @@ export interface ImageServiceDeps {
 /** The image-record use cases. */
 export class ImageService {
   private readonly images: ImageRepo;
+  private readonly data: ImageDataRemover;
   private readonly validator: ImageValidator;
   private readonly notifier: Notifier;
+  private readonly policy: PolicyChecker;
   private readonly config: ImageServiceConfig;
   private readonly now: () => Date;
 
   constructor(deps: ImageServiceDeps) {
     this.images = deps.images;
+    this.data = deps.data;
     this.validator = deps.validator;
     this.notifier = deps.notifier;
+    this.policy = deps.policy;
     this.config = deps.config;
     this.now = deps.now ?? (() => new Date());
   }
@@ -66,8 +74,7 @@ export class ImageService {
     const parsed = this.validator.parseCreateBody(body);
     const attrs = parsed.image;
     const owner = attrs.owner === undefined ? ctx.projectId : (attrs.owner as string | null);
-    assertCanSetOwner(ctx, owner);
-    if (attrs.visibility !== undefined) assertCanSetVisibility(ctx, attrs.visibility as string);
+    this.policy.addImage(ctx, { owner, visibility: attrs.visibility as string | undefined });
 
     const image = newImage({
       id: (attrs.id as string | undefined) ?? randomUUID(),
@@ -96,7 +103,9 @@ export class ImageService {
 
   /** `GET /v2/images/{id}`: the image, or 404 when missing or not visible to the caller. */
   async show(ctx: RequestContext, id: string): Promise<Image> {
-    return this.load(ctx, id);
+    const image = await this.load(ctx, id);
+    this.policy.getImage(ctx, image);
+    return image;
   }
 
   /**
@@ -105,23 +114,27 @@ export class ImageService {
    */
   async list(ctx: RequestContext, params: [string, string][]): Promise<ImagePage> {
     const query = parseListQuery(params, this.config.paging);
-    const images = await this.images.list(query, { isAdmin: ctx.isAdmin, projectId: ctx.projectId });
-    const full = images.length > 0 && images.length === query.limit;
-    return { images, links: listQueryLinks(params, full ? images[images.length - 1]!.id : null) };
+    this.policy.getImages(ctx);
+    const page = await this.images.list(query, { isAdmin: ctx.isAdmin, projectId: ctx.projectId });
+    // `next` follows the database page; images `get_image` refuses are dropped silently.
+    const full = page.length > 0 && page.length === query.limit;
+    const images = page.filter((image) => this.policy.canGetImage(ctx, image));
+    return { images, links: listQueryLinks(params, full ? page[page.length - 1]!.id : null) };
   }
 
-  /** `PATCH /v2/images/{id}`: applies Glance's JSON-patch subset and saves the result. */
+  /**
+   * `PATCH /v2/images/{id}`: applies Glance's JSON-patch subset and saves the result. As in
+   * Glance, the ownership check runs per property change (after the visibility rule of a
+   * `/visibility` change), so an empty patch on a visible image just returns it.
+   */
   async update(ctx: RequestContext, id: string, contentType: string | undefined, body: unknown): Promise<Image> {
     const changes = parseImagePatch(contentType, body, this.validator);
     const image = await this.load(ctx, id);
-    assertCanModify(ctx, image);
     const outcome = applyImagePatch(image, changes, {
       isAdmin: ctx.isAdmin,
       showMultipleLocations: this.config.showMultipleLocations,
       quotas: this.config.quotas,
-      checkProperty: (name, value) => {
-        if (name === 'visibility' && typeof value === 'string') assertCanSetVisibility(ctx, value);
-      },
+      checkProperty: (name, value) => this.policy.updateProperty(ctx, image, name, value),
     });
     if (outcome.locationChanges.length > 0) {
       // Location patches need the store layer (image data issue); refuse rather than ignore.
@@ -133,24 +146,30 @@ export class ImageService {
     return this.save(outcome.image, image.status);
   }
 
-  /** `DELETE /v2/images/{id}`: soft-deletes the record (protected images refuse with 403). */
+  /**
+   * `DELETE /v2/images/{id}`: soft-deletes the record (protected images refuse with 403). Every
+   * 404 of this call says "Failed to find image … to delete", as Glance's delete handler does.
+   */
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    const image = await this.load(ctx, id);
-    assertCanModify(ctx, image);
+    const image = await this.load(ctx, id).catch((err: unknown) => {
+      throw err instanceof NotFound ? deleteNotFound(id) : err;
+    });
+    this.policy.deleteImage(ctx, image);
     if (image.protected) throw new Forbidden(`Image ${id} is protected and cannot be deleted.`);
+    let deleted: Image;
     try {
-      transition(image, 'deleted');
+      deleted = transition(image, 'deleted');
     } catch (err) {
       // Glance reports an impossible delete as a bad request, not a conflict.
       if (err instanceof InvalidImageStatusTransition) throw new BadRequest(err.message);
       throw err;
     }
-    if (image.locations.length > 0) {
-      // Deleting stored data belongs to the store layer (image data issue); never orphan it.
-      throw new Conflict(`Image ${id} has data in a store this server cannot delete yet.`);
-    }
-    if (!(await this.images.delete(id))) throw imageNotFound(id);
-    this.notifier.info('image.delete', imageNotification(image, 'image.delete', this.now()));
+    // The data goes first: a failure leaves the image intact to retry, never a record without data
+    // or data without a record.
+    await this.data.deleteAll(image);
+    if (!(await this.images.delete(id))) throw deleteNotFound(id);
+    // The payload shows the image as deleted (status included), as Glance's domain object is.
+    this.notifier.info('image.delete', imageNotification(deleted, 'image.delete', this.now()));
   }
 
   /** `POST …/actions/deactivate`: active → deactivated; a no-op when already deactivated. */
@@ -163,29 +182,59 @@ export class ImageService {
     await this.toggleActive(ctx, id, 'active', 'reactivate');
   }
 
-  /** `PUT /v2/images/{id}/tags/{tag}`: adds a tag (idempotent). */
+  /**
+   * `PUT /v2/images/{id}/tags/{tag}`: adds a tag (idempotent). Glance's tag handler words its
+   * own errors: the tag is first checked against the image schema (400), then 404 "Image … not
+   * found.", 403 "Not allowed to update tags for image ….", 413 "Image tag limit exceeded for
+   * image …: <quota message>:" and 400 "Could not update image: <reason>".
+   */
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    const image = await this.load(ctx, id);
-    assertCanModify(ctx, image);
-    if ([...tag].length > 255) throw new BadRequest(`Tag ${tag} is too long; the maximum length is 255 characters.`);
+    this.validator.validate({ tags: [tag] });
+    const image = await this.loadForTags(ctx, id, 'update');
     if (image.tags.includes(tag)) return;
-    assertTagQuota(image.tags.length + 1, this.config.quotas.imageTagQuota);
     const next = { ...image, tags: [...image.tags, tag] };
-    assertNoFourByteUnicode(next);
+    try {
+      assertTagQuota(next.tags.length, this.config.quotas.imageTagQuota);
+      assertNoFourByteUnicode(next);
+    } catch (err) {
+      if (err instanceof TooLarge) throw new TooLarge(`Image tag limit exceeded for image ${id}: ${err.message}:`);
+      if (err instanceof BadRequest) throw new BadRequest(`Could not update image: ${err.message}`);
+      throw err;
+    }
     await this.save(next, image.status);
   }
 
-  /** `DELETE /v2/images/{id}/tags/{tag}`: removes a tag; 404 when the image does not carry it. */
+  /**
+   * `DELETE /v2/images/{id}/tags/{tag}`: removes a tag; 404 (stock text) when the image does not
+   * carry it, 404 "Image … not found." / 403 "Not allowed to delete tags for image …." otherwise.
+   */
   async deleteTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    const image = await this.load(ctx, id);
-    assertCanModify(ctx, image);
+    const image = await this.loadForTags(ctx, id, 'delete');
     if (!image.tags.includes(tag)) throw new NotFound();
     await this.save({ ...image, tags: image.tags.filter((t) => t !== tag) }, image.status);
   }
 
-  private async toggleActive(ctx: RequestContext, id: string, to: 'active' | 'deactivated', verb: string): Promise<void> {
+  // The tag handlers replace the load and ownership errors with their own texts.
+  private async loadForTags(ctx: RequestContext, id: string, verb: 'update' | 'delete'): Promise<Image> {
+    let image: Image;
+    try {
+      image = await this.load(ctx, id);
+    } catch (err) {
+      throw err instanceof NotFound ? new NotFound(`Image ${id} not found.`) : err;
+    }
+    try {
+      this.policy.modifyImage(ctx, image);
+    } catch (err) {
+      // A denied rule keeps its own text; only the legacy ownership refusal is reworded.
+      if (err instanceof Forbidden && !(err instanceof PolicyDenied)) throw new Forbidden(`Not allowed to ${verb} tags for image ${id}.`);
+      throw err;
+    }
+    return image;
+  }
+
+  private async toggleActive(ctx: RequestContext, id: string, to: 'active' | 'deactivated', verb: 'deactivate' | 'reactivate'): Promise<void> {
     const image = await this.load(ctx, id);
-    assertCanModify(ctx, image);
+    this.policy[verb](ctx, image);
     if (image.status === to) return;
     if (image.status !== 'active' && image.status !== 'deactivated') {
       throw new Forbidden(`Not allowed to ${verb} image in status '${image.status}'`);
@@ -194,15 +243,8 @@ export class ImageService {
   }
 
   /** Loads an image the caller may see, or throws Glance's 404. */
-  private async load(ctx: RequestContext, id: string): Promise<Image> {
-    const image = await this.images.get(id);
-    if (image === null) throw imageNotFound(id);
-    if (!ctx.isAdmin && image.visibility === 'shared' && ctx.projectId !== null && image.owner !== ctx.projectId) {
-      const status = await this.images.memberStatus(id, ctx.projectId);
-      if (status !== null) image.memberStatus = status;
-    }
-    if (!canSeeImage(ctx, image)) throw imageNotFound(id);
-    return image;
+  private load(ctx: RequestContext, id: string): Promise<Image> {
+    return loadVisibleImage(this.images, ctx, id);
   }
 
   /**
@@ -215,6 +257,10 @@ export class ImageService {
     this.notifier.info('image.update', imageNotification(saved, 'image.update', this.now()));
     return saved;
   }
+}
+
+function deleteNotFound(id: string): NotFound {
+  return new NotFound(`Failed to find image ${id} to delete`);
 }
 
 function assertNonNegative(image: Image): void {

@@ -225,3 +225,24 @@ test('a header block larger than max_header_line is refused with a plain 431 on 
   assert.ok(raw.endsWith('431 Request Header Fields Too Large\n\nThe request header fields were too large\n\n   '));
   await app.close();
 });
+
+test('the status line carries WebOb reason phrases', async () => {
+  const app = await testServer({
+    routes: [(a) => {
+      a.get('/v2/x413', async () => { throw new TooLarge(); });
+      a.get('/v2/x416', async () => { throw new GlanceError('range_not_satisfiable'); });
+    }],
+  });
+  try {
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    for (const [path, phrase] of [['/v2/x413', 'Request Entity Too Large'], ['/v2/x416', 'Request Range Not Satisfiable']] as const) {
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        import('node:http').then(({ get }) => get(`${url}${path}`, resolve).on('error', reject), reject);
+      });
+      res.resume();
+      assert.equal(res.statusMessage, phrase);
+    }
+  } finally {
+    await app.close();
+  }
+});

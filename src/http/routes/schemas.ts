@@ -5,12 +5,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { SchemaDocuments } from '../../schemas/schema-documents.js';
 import type { RouteRegistrar } from '../server.js';
+import { rejectBody } from './images.js';
 
-/** Registers one GET route per schema document (`image`, `images`, `metadefs/namespace`, …). */
+// Glance's router marks every schema route `body_reject` except the two task ones.
+const BODY_ALLOWED = new Set(['task', 'tasks']);
+
+/**
+ * Registers one GET route per schema document (`image`, `images`, `metadefs/namespace`, …);
+ * a request with a body gets 400 (see `rejectBody`), except on `task` and `tasks`.
+ */
 export function schemaRoutes(docs: SchemaDocuments): RouteRegistrar {
   return (app: FastifyInstance) => {
     for (const [name, doc] of Object.entries(docs)) {
-      app.get(`/v2/schemas/${name}`, async () => doc);
+      const opts = BODY_ALLOWED.has(name) ? {} : { onRequest: rejectBody };
+      app.get(`/v2/schemas/${name}`, opts, async () => doc);
     }
   };
 }
