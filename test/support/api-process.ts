@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,16 +66,29 @@ export async function startApi(extraIni = '', opts: { workers?: number } = {}): 
   });
   if (sync.status !== 0) throw new Error(`db_sync failed: ${sync.stderr}${sync.stdout}`);
 
+  // The server's stderr goes to a file, not a pipe: its logger writes synchronously, so a pipe
+  // nobody drains (the test's event loop is blocked in runCli's spawnSync) fills up and stalls
+  // every request of the server.
+  const logFile = join(dir, 'glance-api.stderr');
+  const logFd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [repoPath('bin', 'glance-api'), '--config-file', configFile], {
     cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd],
   });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  closeSync(logFd);
+  let lastErr = '';
+  const err = (): string => {
+    try {
+      lastErr = readFileSync(logFile, 'utf8');
+    } catch {
+      // removed by stop(): keep what was read last
+    }
+    return lastErr;
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`glance-api exited ${child.exitCode}: ${err}`);
+    if (child.exitCode !== null) throw new Error(`glance-api exited ${child.exitCode}: ${err()}`);
     try {
       const res = await fetch(`${url}/versions`);
       if (res.status === 200) break;
@@ -84,7 +97,7 @@ export async function startApi(extraIni = '', opts: { workers?: number } = {}): 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`glance-api did not start: ${err}`);
+      throw new Error(`glance-api did not start: ${err()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -94,13 +107,14 @@ export async function startApi(extraIni = '', opts: { workers?: number } = {}): 
     dir,
     configFile,
     child,
-    stderr: () => err,
+    stderr: err,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
       }
+      err();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -15,15 +15,36 @@ export function clientsInstalled(): boolean {
   return existsSync('/usr/bin/glance') && existsSync('/usr/bin/openstack');
 }
 
+/** Options of runCli. */
+export interface CliOptions {
+  /**
+   * `'null'` (the default): standard input is /dev/null. `'closed'`: descriptor 0 is closed.
+   * glanceclient's `image-create` treats any readable non-terminal stdin, /dev/null included, as
+   * image data and uploads it (zero bytes → an `active` empty image); it only skips the upload
+   * when stdin is not a terminal *and* cannot be stat'ed, i.e. closed, as `<&-` does in a shell.
+   */
+  stdin?: 'null' | 'closed';
+}
+
 /**
  * Runs Debian's `/usr/bin/<cmd>` with a fresh, empty HOME (glanceclient caches the image schema
  * in $HOME and later calls break on it) and PATH starting at /usr/bin (a pyenv python3 earlier
- * in PATH lacks the OpenStack modules). Standard input is /dev/null.
+ * in PATH lacks the OpenStack modules). Standard input is /dev/null, or closed with
+ * `{ stdin: 'closed' }` (see CliOptions).
  */
-export function runCli(cmd: 'glance' | 'openstack', args: string[], env: Record<string, string> = {}): CliResult {
+export function runCli(
+  cmd: 'glance' | 'openstack',
+  args: string[],
+  env: Record<string, string> = {},
+  opts: CliOptions = {},
+): CliResult {
   const home = mkdtempSync(join(tmpdir(), 'glance-ts-home-'));
+  // A shell is the only way to start a child with descriptor 0 closed (Node always opens it).
+  const [file, argv]: [string, string[]] = opts.stdin === 'closed'
+    ? ['/bin/sh', ['-c', 'exec "$0" "$@" <&-', `/usr/bin/${cmd}`, ...args]]
+    : [`/usr/bin/${cmd}`, args];
   try {
-    const r = spawnSync(`/usr/bin/${cmd}`, args, {
+    const r = spawnSync(file, argv, {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
