@@ -19,7 +19,10 @@ test('etc/glance-api.service passes systemd-analyze verify', { skip: existsSync(
     writeFileSync(file, unit.replace('ExecStart=/usr/bin/glance-api', `ExecStart=${repoPath('bin', 'glance-api')}`));
     const r = spawnSync(analyze, ['verify', file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr.trim(), '');
+    // verify also lints units installed on the machine (e.g. Debian's keystone.service); only
+    // what it says about ours counts.
+    const ours = r.stderr.split('\n').filter((l) => l.includes('glance-api'));
+    assert.deepEqual(ours, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
