@@ -9,12 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { pino } from 'pino';
-import { buildApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { databaseSlice } from '../../src/config/slices.js';
-import { openDatabase } from '../../src/db/database.js';
-import { syncSchema } from '../../src/db/migrate.js';
+import type { App } from '../../src/app.js';
+import { buildAppFromConfigFile } from '../support/config-app.js';
 import { ImageRepo } from '../../src/db/repos/image-repo.js';
 import { SqlCodec } from '../../src/db/repos/sql-codec.js';
 import type { Notification } from '../../src/notify/notifier.js';
@@ -114,25 +110,13 @@ export async function startApi(opts: HarnessOptions = {}): Promise<ApiHarness> {
   ].join('\n');
   const confFile = join(dir, 'glance-api.conf');
   await writeFile(confFile, conf);
-  const config = loadConfig({ configFiles: [confFile], configDirs: [] });
-
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } });
-  const database = await openDatabase(databaseSlice(config));
-  try {
-    await syncSchema(database);
-  } finally {
-    await database.close();
-  }
-  const app = await buildApp(config, { logger, prepare: false });
+  const { app, notifications } = await buildAppFromConfigFile(confFile);
   const repo = new ImageRepo(app.database);
 
   return {
     app,
     dir,
-    notifications: () => lines
-      .map((l) => JSON.parse(l) as { notification?: Notification })
-      .flatMap((l) => (l.notification ? [l.notification] : [])),
+    notifications,
     call(user, method, url, callOpts = {}) {
       const body = callOpts.body;
       const headers: Record<string, string> = {

@@ -8,12 +8,8 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { databaseSlice } from '../../src/config/slices.js';
-import { openDatabase } from '../../src/db/database.js';
-import { syncSchema } from '../../src/db/migrate.js';
+import type { App } from '../../src/app.js';
+import { buildAppFromConfigFile } from '../support/config-app.js';
 import type { Notification } from '../../src/notify/notifier.js';
 import { identityHeaders, type RefUser } from '../api/api-harness.js';
 
@@ -96,17 +92,7 @@ export async function startDataApi(opts: DataApiOptions = {}): Promise<DataApi> 
   }
   const confFile = join(dir, 'glance-api.conf');
   await writeFile(confFile, iniText(base));
-  const config = loadConfig({ configFiles: [confFile], configDirs: [] });
-
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } });
-  const database = await openDatabase(databaseSlice(config));
-  try {
-    await syncSchema(database);
-  } finally {
-    await database.close();
-  }
-  const app = await buildApp(config, { logger, prepare: false });
+  const { app, notifications } = await buildAppFromConfigFile(confFile);
   await app.server.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -132,9 +118,7 @@ export async function startDataApi(opts: DataApiOptions = {}): Promise<DataApi> 
     dir,
     dataDir,
     stagingDir,
-    notifications: () => lines
-      .map((l) => JSON.parse(l) as { notification?: Notification })
-      .flatMap((l) => (l.notification ? [l.notification] : [])),
+    notifications,
     call,
     async create(user, fields = {}) {
       const res = await call(user, 'POST', '/v2/images', {

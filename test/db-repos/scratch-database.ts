@@ -9,6 +9,7 @@ import type { DatabaseConfig } from '../../src/config/slices.js';
 import type { Dialect } from '../../src/db/connection-url.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { syncSchema } from '../../src/db/migrate.js';
+import { dropWhenIdle, SERVER_URLS, withDatabase } from '../db/scratch.js';
 
 /** An open scratch database and how to get rid of it. */
 export interface ScratchDatabase {
@@ -16,41 +17,11 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-const SERVER_URLS: Record<Exclude<Dialect, 'sqlite'>, string> = {
-  mysql: process.env['GLANCE_TEST_MYSQL_URL'] ?? 'mysql+pymysql://root@127.0.0.1:3306',
-  postgresql: process.env['GLANCE_TEST_PG_URL'] ?? 'postgresql://postgres@127.0.0.1:5432',
-};
-
 function config(connection: string): DatabaseConfig {
   return {
     connection, maxPoolSize: 5, maxOverflow: 5, poolTimeout: 10, connectionRecycleTime: 3600,
     maxRetries: 0, retryInterval: 1, mysqlSqlMode: 'TRADITIONAL',
   };
-}
-
-/** `url` with its database part replaced by `name` (query string kept). */
-function withDatabase(url: string, name: string): string {
-  const [base, query] = url.split('?', 2) as [string, string | undefined];
-  const m = /^([^:]+:\/\/[^/]*)(?:\/[^?]*)?$/.exec(base);
-  if (!m) throw new Error(`cannot derive a database URL from ${base}`);
-  return `${m[1]}/${name}${query === undefined ? '' : `?${query}`}`;
-}
-
-/**
- * Drops `name`, waiting for its connections to go away. pg-pool's `end()` resolves before its
- * sockets are closed, and `DROP … WITH (FORCE)` would then kill a closing client, which emits an
- * unhandled 'error'; so retry a plain DROP while PostgreSQL reports the database busy (55006).
- */
-async function dropWhenIdle(admin: Database, name: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== '55006' || attempt >= 50) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 /**

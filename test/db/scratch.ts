@@ -37,7 +37,8 @@ export interface Scratch {
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, name: string): string {
+/** `url` with its database part replaced by `name` (query string kept). */
+export function withDatabase(url: string, name: string): string {
   const [base, query] = url.split('?', 2) as [string, string | undefined];
   const m = /^([^:]+:\/\/[^/]*)(?:\/[^?]*)?$/.exec(base);
   if (!m) throw new Error(`cannot derive a database URL from ${base}`);
@@ -81,15 +82,18 @@ export async function createScratch(dialect: Dialect): Promise<Scratch> {
   return scratch;
 }
 
-// node-postgres resolves pool.end() before its sockets are closed; DROP ... WITH (FORCE) would
-// then kill sessions whose clients no longer listen for errors. Retry a plain DROP instead.
-async function dropWhenIdle(admin: Database, name: string): Promise<void> {
+/**
+ * Drops `name`, waiting for its connections to go away. node-postgres resolves pool.end()
+ * before its sockets are closed, and DROP … WITH (FORCE) would then kill sessions whose clients
+ * no longer listen for errors; so a plain DROP is retried while the database is busy (55006).
+ */
+export async function dropWhenIdle(admin: Database, name: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
       return;
     } catch (err) {
-      if (attempt >= 50 || !/being accessed by other users/.test((err as Error).message)) throw err;
+      if (attempt >= 50 || (err as { code?: string }).code !== '55006') throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
