@@ -19,6 +19,7 @@ import type { RouteRegistrar } from './http/server.js';
 import type { Notifier } from './notify/notifier.js';
 import { PolicyChecker } from './policy/policy-checker.js';
 import { policyEngineFromConfig } from './policy/policy-engine.js';
+import { PropertyProtections } from './policy/property-protections.js';
 import { baseImageProperties } from './schemas/image-schema.js';
 import { ImageValidator } from './schemas/image-validator.js';
 import { buildSchemaDocuments } from './schemas/schema-documents.js';
@@ -63,6 +64,16 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
   const { engine, files: policyFiles } = policyEngineFromConfig(policyConfig, (message) => logger.warn(message));
   logger.info({ files: policyFiles, enforce_new_defaults: policyConfig.enforceNewDefaults, enforce_scope: policyConfig.enforceScope }, 'policy rules loaded');
   const policy = new PolicyChecker(engine);
+  const protections = api.propertyProtectionFile === null ? null : PropertyProtections.load({
+    file: api.propertyProtectionFile,
+    format: api.propertyProtectionRuleFormat,
+    searchDirs: policyConfig.searchDirs,
+    engine,
+    warn: (message) => logger.warn(message),
+  });
+  if (protections !== null) {
+    logger.info({ file: protections.file, format: api.propertyProtectionRuleFormat }, 'property protections loaded');
+  }
   const hashers = HasherPool.create({ hashingAlgorithm: api.hashingAlgorithm });
 
   return {
@@ -84,6 +95,7 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
         validator,
         notifier,
         policy,
+        protections,
         config: {
           quotas: { imagePropertyQuota: api.imagePropertyQuota, imageTagQuota: api.imageTagQuota },
           showMultipleLocations: api.showMultipleLocations,
@@ -124,6 +136,7 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
               multistore: stores.multistore,
               schemaProperties: validator.declared,
             },
+            protections,
             publicEndpoint: api.publicEndpoint,
             importMethods: api.enabledImportMethods,
             storeIds: stores.storeIds(),

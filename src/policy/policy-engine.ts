@@ -67,6 +67,14 @@ export class PolicyEngine {
     return this.decide(action, target, creds) === 'allow';
   }
 
+  /**
+   * Evaluates an ad-hoc `check` (not a registered action: no scope check) against the engine's
+   * rules, which its `rule:` references resolve to. Property protections' `policies` format uses it.
+   */
+  evaluate(check: PolicyCheck, target: PolicyTarget, creds: PolicyCredentials): boolean {
+    return evaluateCheck(check, target, creds, (name) => this.rules.get(name));
+  }
+
   /** The effective rule of `name` in the text form, or undefined; for logs and tests. */
   describe(name: string): string | undefined {
     const rule = this.rules.get(name);

@@ -21,11 +21,18 @@ export interface ApplyPatchOptions {
   showMultipleLocations: boolean;
   quotas: ImageCountQuotas;
   /**
-   * Called where Glance runs its per-property policy check (property protections, and the
+   * Called where Glance runs its per-property policy check (`modify_image`, and the
    * publicize/communitize rules when `name` is `visibility`), before the change is made; throw
    * to refuse. `value` is undefined for `remove`.
    */
   checkProperty?: (name: string, value: unknown, op: PatchChange['op']) => void;
+  /**
+   * Called where Glance's property protections act: just before an extra property is set or
+   * deleted, after the existence checks (so a missing property is still a 409). `create` for a
+   * property not on the image yet, `update` for one it has (an `add` of an existing property is
+   * an update), `delete` for a removal; throw to refuse.
+   */
+  checkExtraProperty?: (name: string, action: 'create' | 'update' | 'delete') => void;
 }
 
 /** The outcome of a patch. */
@@ -98,8 +105,10 @@ export function applyImagePatch(image: Image, changes: PatchChange[], opts: Appl
       } else {
         opts.checkProperty?.(root, change.value, change.op);
         if (isBase) setBase(next, root, change.value, opts);
-        else if (root in next.properties) next.properties[root] = change.value as string | null;
-        else throw new Conflict('', { detail: `Property ${root} does not exist.` });
+        else if (root in next.properties) {
+          opts.checkExtraProperty?.(root, 'update');
+          next.properties[root] = change.value as string | null;
+        } else throw new Conflict('', { detail: `Property ${root} does not exist.` });
         touch(root);
       }
     } else if (change.op === 'add') {
@@ -112,7 +121,10 @@ export function applyImagePatch(image: Image, changes: PatchChange[], opts: Appl
         throw new Conflict('', { detail: `Property ${root} already present.` });
       }
       if (isBase) setBase(next, root, change.value, opts);
-      else next.properties[root] = change.value as string | null;
+      else {
+        opts.checkExtraProperty?.(root, root in next.properties ? 'update' : 'create');
+        next.properties[root] = change.value as string | null;
+      }
       touch(root);
     } else {
       if (root === 'locations') {
@@ -122,6 +134,7 @@ export function applyImagePatch(image: Image, changes: PatchChange[], opts: Appl
       opts.checkProperty?.(root, undefined, change.op);
       if (isBase) throw new Forbidden('', { detail: `Property ${root} may not be removed.` });
       if (!(root in next.properties)) throw new Conflict('', { detail: `Property ${root} does not exist.` });
+      opts.checkExtraProperty?.(root, 'delete');
       delete next.properties[root];
       touch(root);
     }

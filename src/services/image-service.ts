@@ -14,6 +14,7 @@ import { InvalidImageStatusTransition, transition } from '../domain/image-status
 import type { Notifier } from '../notify/notifier.js';
 import type { ImageValidator } from '../schemas/image-validator.js';
 import { PolicyDenied, type PolicyChecker } from '../policy/policy-checker.js';
+import type { PropertyProtections } from '../policy/property-protections.js';
 import { parseImagePatch } from './image-patch.js';
 import { applyImagePatch } from './image-patch-apply.js';
 import type { ImageRepo } from '../db/repos/image-repo.js';
@@ -45,6 +46,8 @@ export interface ImageServiceDeps {
   notifier: Notifier;
   /** Glance's policy decisions (add_image, get_image, modify_image, …). */
   policy: PolicyChecker;
+  /** `property_protection_file` rules; null (or absent) when protections are off. */
+  protections?: PropertyProtections | null;
   config: ImageServiceConfig;
   now?: () => Date;
 }
@@ -56,6 +59,7 @@ export class ImageService {
   private readonly validator: ImageValidator;
   private readonly notifier: Notifier;
   private readonly policy: PolicyChecker;
+  private readonly protections: PropertyProtections | null;
   private readonly config: ImageServiceConfig;
   private readonly now: () => Date;
 
@@ -65,11 +69,15 @@ export class ImageService {
     this.validator = deps.validator;
     this.notifier = deps.notifier;
     this.policy = deps.policy;
+    this.protections = deps.protections ?? null;
     this.config = deps.config;
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** `POST /v2/images`: validates the body and stores a new `queued` image. */
+  /**
+   * `POST /v2/images`: validates the body and stores a new `queued` image; with property
+   * protections, every extra property must pass its create rule.
+   */
   async create(ctx: RequestContext, body: unknown): Promise<Image> {
     const parsed = this.validator.parseCreateBody(body);
     const attrs = parsed.image;
@@ -91,6 +99,7 @@ export class ImageService {
       properties: parsed.properties,
       tags: parsed.tags,
     });
+    for (const name of Object.keys(image.properties)) this.protections?.assertAllowed(ctx, image, name, 'create');
     assertNonNegative(image);
     assertPropertyQuota(image, this.config.quotas.imagePropertyQuota);
     assertTagQuota(image.tags.length, this.config.quotas.imageTagQuota);
@@ -125,16 +134,20 @@ export class ImageService {
   /**
    * `PATCH /v2/images/{id}`: applies Glance's JSON-patch subset and saves the result. As in
    * Glance, the ownership check runs per property change (after the visibility rule of a
-   * `/visibility` change), so an empty patch on a visible image just returns it.
+   * `/visibility` change), so an empty patch on a visible image just returns it. With property
+   * protections, each extra property set or removed passes its create/update/delete rule.
    */
   async update(ctx: RequestContext, id: string, contentType: string | undefined, body: unknown): Promise<Image> {
     const changes = parseImagePatch(contentType, body, this.validator);
     const image = await this.load(ctx, id);
-    const outcome = applyImagePatch(image, changes, {
+    // Extra properties the caller may not read are patched as if absent, and kept as stored.
+    const readable = this.protections?.readableImage(ctx, image) ?? image;
+    const outcome = applyImagePatch(readable, changes, {
       isAdmin: ctx.isAdmin,
       showMultipleLocations: this.config.showMultipleLocations,
       quotas: this.config.quotas,
       checkProperty: (name, value) => this.policy.updateProperty(ctx, image, name, value),
+      checkExtraProperty: (name, action) => this.protections?.assertAllowed(ctx, image, name, action),
     });
     if (outcome.locationChanges.length > 0) {
       // Location patches need the store layer (image data issue); refuse rather than ignore.
@@ -143,7 +156,7 @@ export class ImageService {
     if (outcome.changed.length === 0) return image;
     assertNonNegative(outcome.image);
     assertNoFourByteUnicode(outcome.image);
-    return this.save(outcome.image, image.status);
+    return this.save(this.protections?.withUnreadable(ctx, image, outcome.image) ?? outcome.image, image.status);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { RequestContext } from '../../auth/request-context.js';
 import { BadRequest } from '../../domain/errors.js';
 import type { Image } from '../../domain/image.js';
 import { imageView, type ImageViewOptions } from '../../domain/image-view.js';
+import type { PropertyProtections } from '../../policy/property-protections.js';
 import { presentedImage } from '../../services/image-access.js';
 import { patchDialect } from '../../services/image-patch.js';
 import type { ImageService } from '../../services/image-service.js';
@@ -19,6 +20,8 @@ import { sendNoContent } from '../no-content.js';
 export interface ImageRoutesDeps {
   images: ImageService;
   view: ImageViewOptions;
+  /** Property protections: extra properties the caller may not read are left out of responses. */
+  protections?: PropertyProtections | null;
   publicEndpoint: string | null;
   /** `enabled_import_methods`, advertised on create when non-empty. */
   importMethods: string[];
@@ -51,7 +54,8 @@ function queryPairs(request: FastifyRequest): [string, string][] {
 
 /** Registers the image routes. */
 export function imageRoutes(deps: ImageRoutesDeps): RouteRegistrar {
-  const view = (ctx: RequestContext, image: Image) => imageView(presentedImage(ctx, image), deps.view);
+  const readable = (ctx: RequestContext, image: Image) => deps.protections?.readableImage(ctx, image) ?? image;
+  const view = (ctx: RequestContext, image: Image) => imageView(readable(ctx, presentedImage(ctx, image)), deps.view);
   const noBody = { onRequest: rejectBody };
   return (app: FastifyInstance) => {
     // Registration order is the order of the methods in a 405's Allow header (Glance: GET, POST).
