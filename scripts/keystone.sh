@@ -21,6 +21,8 @@
 set -euo pipefail
 
 PORT=${KEYSTONE_PORT:-5000}
+# shellcheck source=lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 STATE_BASE=${GLANCE_TS_TEST_STATE:-/var/lib/glance-ts-test}
 DIR=$STATE_BASE/keystone-$PORT
 if [ "$PORT" = 5000 ]; then STATE_FILE=$STATE_BASE/keystone.env; else STATE_FILE=$STATE_BASE/keystone-$PORT.env; fi
@@ -56,27 +58,17 @@ up() {
 }
 
 cmd_install() {
-  local missing=() p
-  for p in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
-  mkdir -p "$STATE_BASE"
-  exec 8>"$STATE_BASE/install.lock"
-  flock -w 900 8 || die "could not take the install lock"
-  # Package scripts must neither start daemons (no systemd) nor touch a database or Keystone.
-  [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  local missing
+  missing=$(apt_missing "${PKGS[@]}")
+  [ -z "$missing" ] && return 0
+  [ "$(id -u)" = 0 ] || die "need root to install: $(echo $missing)"
+  # Keystone's package scripts must not touch a database or register endpoints.
   debconf-set-selections <<'EOF'
 keystone keystone/configure_db boolean false
 keystone keystone/create-admin-tenant boolean false
 keystone keystone/register-endpoint boolean false
 EOF
-  export DEBIAN_FRONTEND=noninteractive
-  local t0=$SECONDS
-  apt-get -o DPkg::Lock::Timeout=900 update -qq
-  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  log "installed ${missing[*]} in $((SECONDS - t0)) s"
+  apt_install_missing "${PKGS[@]}" || die "could not install ${PKGS[*]}"
 }
 
 mysql_up() { (echo > /dev/tcp/127.0.0.1/3306) 2>/dev/null; }

@@ -25,6 +25,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/apt-install.sh
+. "$ROOT/scripts/lib/apt-install.sh"
 STATE_BASE=${GLANCE_TS_TEST_STATE:-/var/lib/glance-ts-test}
 REGEX=${TEMPEST_REGEX:-'(^tempest\.api\.image|^glance_tempest_plugin\.)'}
 CONCURRENCY=${TEMPEST_CONCURRENCY:-2}
@@ -38,23 +40,7 @@ die() { log "$*"; exit 1; }
 # ---------------------------------------------------------------------------------------------
 # 1. Packages, Keystone, memcached.
 install_tempest() {
-  local missing=() p
-  for p in tempest glance-tempest-plugin; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
-  mkdir -p "$STATE_BASE"
-  exec 8>"$STATE_BASE/install.lock"
-  flock -w 900 8 || die "could not take the install lock"
-  # Package scripts must not start daemons (no systemd here).
-  [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
-  export DEBIAN_FRONTEND=noninteractive
-  local t0=$SECONDS
-  timeout 900 apt-get -o DPkg::Lock::Timeout=600 update -qq
-  timeout 900 apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  exec 8>&-
-  log "installed ${missing[*]} in $((SECONDS - t0)) s"
+  apt_install_missing tempest glance-tempest-plugin || die "could not install tempest and glance-tempest-plugin"
 }
 
 install_tempest
