@@ -10,9 +10,6 @@ import type { Config } from './config.js';
 import { opt } from './opt.js';
 import type { OptionSpec } from './option-registry.js';
 
-/** Ids Glance keeps for itself; operators may not use them in `enabled_backends`. */
-export const RESERVED_STORES = ['os_glance_staging_store', 'os_glance_tasks_store'] as const;
-
 const fileDriverOptions = (datadir: string): OptionSpec[] => [
   opt.str('filesystem_store_datadir', datadir),
   opt.multiStr('filesystem_store_datadirs', []),

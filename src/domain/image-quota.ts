@@ -14,9 +14,6 @@ export interface ImageCountQuotas {
   imageTagQuota: number;
 }
 
-/** Glance's defaults for the two quotas. */
-export const DEFAULT_IMAGE_COUNT_QUOTAS: ImageCountQuotas = { imagePropertyQuota: 128, imageTagQuota: 128 };
-
 /** The number of extra properties that count against the quota (Glance's own `os_glance*` do not). */
 export function countedProperties(image: Pick<Image, 'properties'>): number {
   return Object.keys(image.properties).filter((k) => !isReservedNamespace(k)).length;

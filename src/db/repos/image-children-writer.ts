@@ -15,9 +15,6 @@ import type { SqlCodec } from './sql-codec.js';
 
 type Trx = Transaction<Tables> | Kysely<Tables>;
 
-/** The child tables that carry `deleted`/`deleted_at` and an `image_id`. */
-export type ChildTable = 'image_properties' | 'image_tags' | 'image_members' | 'image_locations';
-
 /** Child-row writer for one dialect; every method runs on the transaction it is given. */
 export class ImageChildrenWriter {
   constructor(
