@@ -4,11 +4,8 @@
  * answer must match the recording byte for byte, ids substituted where the state is ours.
  */
 import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { startApi, type ApiHarness, type RefUser } from './api-harness.js';
-import { replayRef, type IdMap } from './ref-compare.js';
-
-const REF_CIRROS = '844e6bc6-8085-44a8-b128-7db0ba331d68';
+import { replayRef, seedReferenceCirros, type IdMap } from './ref-compare.js';
 
 let api: ApiHarness;
 const ids: IdMap = {};
@@ -19,12 +16,7 @@ function replay(name: string, user: RefUser): Promise<void> {
 
 before(async () => {
   api = await startApi();
-  const res = await api.call('admin', 'POST', '/v2/images', {
-    body: { name: 'cirros', disk_format: 'qcow2', container_format: 'bare', visibility: 'public' },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  ids[REF_CIRROS] = (JSON.parse(res.body) as { id: string }).id;
-  await api.markUploaded(ids[REF_CIRROS]);
+  await seedReferenceCirros(api, ids);
 });
 
 after(async () => {

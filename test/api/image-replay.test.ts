@@ -5,13 +5,11 @@
  * The reference users map onto noauth identity headers (see api-harness.ts).
  */
 import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { startApi, type ApiHarness, type RefUser } from './api-harness.js';
-import { replayRef, type IdMap } from './ref-compare.js';
+import { replayRef, seedReferenceCirros, type IdMap } from './ref-compare.js';
 
 const REF_SAMPLE = '432e83f7-ed68-4ea1-a440-2ae720a638c1';
 const REF_MINIMAL = 'eeed2db3-a01c-428c-90dd-4082866ba1e9';
-const REF_CIRROS = '844e6bc6-8085-44a8-b128-7db0ba331d68';
 
 let api: ApiHarness;
 const ids: IdMap = {};
@@ -22,13 +20,7 @@ function replay(name: string, user: RefUser, map: IdMap = ids, learn?: string): 
 
 before(async () => {
   api = await startApi();
-  // The public image the reference admin uploaded before the session (ref 125–129, 330–332).
-  const res = await api.call('admin', 'POST', '/v2/images', {
-    body: { name: 'cirros', disk_format: 'qcow2', container_format: 'bare', visibility: 'public' },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  ids[REF_CIRROS] = (JSON.parse(res.body) as { id: string }).id;
-  await api.markUploaded(ids[REF_CIRROS]);
+  await seedReferenceCirros(api, ids);
 });
 
 after(async () => {

@@ -128,3 +128,19 @@ export function assertSameShape(got: unknown, want: unknown, path: string): void
     assert.equal(got, want, `${path}: value`);
   }
 }
+
+/** Id of the public cirros image the reference admin uploaded before the recorded session. */
+export const REF_CIRROS = '844e6bc6-8085-44a8-b128-7db0ba331d68';
+
+/**
+ * Recreates that image (public, qcow2/bare, data recorded as uploaded) and maps its reference id
+ * onto ours in `ids`, for the exchanges that address it (refs 125–129, 330–333).
+ */
+export async function seedReferenceCirros(api: ApiHarness, ids: IdMap): Promise<void> {
+  const res = await api.call('admin', 'POST', '/v2/images', {
+    body: { name: 'cirros', disk_format: 'qcow2', container_format: 'bare', visibility: 'public' },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  ids[REF_CIRROS] = (JSON.parse(res.body) as { id: string }).id;
+  await api.markUploaded(ids[REF_CIRROS]);
+}
