@@ -12,7 +12,8 @@
  */
 import type { Logger } from 'pino';
 import { ServiceUnavailable, Unauthorized } from '../domain/errors.js';
-import { InvalidToken, isPlausibleToken, KeystoneUnavailable, type TokenInfo } from './keystone-client.js';
+import { InvalidToken, isPlausibleToken, type TokenInfo } from './keystone-client.js';
+import { KeystoneUnavailable } from './keystone-session.js';
 import type { RequestContext } from './request-context.js';
 import { hashToken, type TokenCache } from './token-cache.js';
 

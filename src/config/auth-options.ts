@@ -80,5 +80,7 @@ export const osloLimitOptions: readonly OptionSpec[] = [
   opt.str('endpoint_override'),
   opt.int('connect_retries'),
   opt.int('status_code_retries'),
+  // glance-ts: how long a project's limits read from Keystone are reused (seconds; 0 = ask every time).
+  opt.int('limits_cache_time', 30),
   ...keystoneAuthOptions,
 ];

@@ -81,43 +81,67 @@ export function isKeystoneFlavor(flavor: string | null): boolean {
   return ['keystone', 'keystone+caching', 'keystone+cachemanagement'].includes(flavor.trim().toLowerCase());
 }
 
-/** Builds the slice; throws ConfigError when the service credentials cannot work. */
-export function keystoneAuthSlice(c: Config): KeystoneAuthConfig {
-  const str = (name: string): string | null => {
-    const v = c.get<string | null>(GROUP, name);
-    return v === null || v.trim() === '' ? null : v.trim();
-  };
+/**
+ * Reads keystoneauth's `password` plugin options of `group` (`[keystone_authtoken]`,
+ * `[oslo_limit]`); throws ConfigError naming the option when the credentials cannot work.
+ */
+export function serviceCredentials(c: Config, group: string): ServiceCredentials {
+  const str = optionalString(c, group);
   const where = (name: string): string => {
-    const at = c.origin(GROUP, name);
-    return at ? `${at.file} [${at.section}] ${name}` : `[${GROUP}] ${name}`;
+    const at = c.origin(group, name);
+    return at ? `${at.file} [${at.section}] ${name}` : `[${group}] ${name}`;
   };
   const authType = (str('auth_type') ?? '').toLowerCase();
   if (authType !== 'password' && authType !== 'v3password') {
     throw new ConfigError(`${where('auth_type')}: glance-ts supports the "password" auth plugin only, got ${JSON.stringify(str('auth_type') ?? '')}`);
   }
   const authUrl = str('auth_url');
-  if (authUrl === null) throw new ConfigError(`[${GROUP}] auth_url is not set`);
-  const password = c.get<string | null>(GROUP, 'password');
-  if (password === null || password === '') throw new ConfigError(`[${GROUP}] password is not set`);
+  if (authUrl === null) throw new ConfigError(`[${group}] auth_url is not set`);
+  const password = c.get<string | null>(group, 'password');
+  if (password === null || password === '') throw new ConfigError(`[${group}] password is not set`);
   const userId = str('user_id');
   const username = str('username');
-  if (userId === null && username === null) throw new ConfigError(`[${GROUP}] username (or user_id) is not set`);
+  if (userId === null && username === null) throw new ConfigError(`[${group}] username (or user_id) is not set`);
   // keystoneauth's generic plugin falls back on default_domain_* for both user and project.
   const defaultDomainId = str('default_domain_id');
   const defaultDomainName = str('default_domain_name');
   const userDomainId = str('user_domain_id') ?? (str('user_domain_name') === null ? defaultDomainId : null);
   const userDomainName = userDomainId === null ? (str('user_domain_name') ?? defaultDomainName) : null;
   if (userId === null && userDomainId === null && userDomainName === null) {
-    throw new ConfigError(`[${GROUP}] user_domain_name (or user_domain_id) is required with username`);
+    throw new ConfigError(`[${group}] user_domain_name (or user_domain_id) is required with username`);
   }
   const projectId = str('project_id');
   const projectName = str('project_name');
   const projectDomainId = str('project_domain_id') ?? (str('project_domain_name') === null ? defaultDomainId : null);
   const projectDomainName = projectDomainId === null ? (str('project_domain_name') ?? defaultDomainName) : null;
   if (projectId === null && projectName !== null && projectDomainId === null && projectDomainName === null) {
-    throw new ConfigError(`[${GROUP}] project_domain_name (or project_domain_id) is required with project_name`);
+    throw new ConfigError(`[${group}] project_domain_name (or project_domain_id) is required with project_name`);
   }
+  return {
+    authUrl, userId, username, userDomainId, userDomainName, password,
+    projectId, projectName, projectDomainId, projectDomainName,
+    systemScope: str('system_scope'),
+    domainId: str('domain_id'),
+    domainName: str('domain_name'),
+  };
+}
 
+/** A reader of `group`'s string options: trimmed, with blank values as null. */
+export function optionalString(c: Config, group: string): (name: string) => string | null {
+  return (name) => {
+    const v = c.get<string | null>(group, name);
+    return v === null || v.trim() === '' ? null : v.trim();
+  };
+}
+
+/** Builds the slice; throws ConfigError when the service credentials cannot work. */
+export function keystoneAuthSlice(c: Config): KeystoneAuthConfig {
+  const str = optionalString(c, GROUP);
+  const where = (name: string): string => {
+    const at = c.origin(GROUP, name);
+    return at ? `${at.file} [${at.section}] ${name}` : `[${GROUP}] ${name}`;
+  };
+  const service = serviceCredentials(c, GROUP);
   const strategy = (str('memcache_security_strategy') ?? 'None').toLowerCase() as 'none' | 'mac' | 'encrypt';
   const secretKey = c.get<string | null>(GROUP, 'memcache_secret_key');
   if (strategy !== 'none' && (secretKey === null || secretKey === '')) {
@@ -126,14 +150,8 @@ export function keystoneAuthSlice(c: Config): KeystoneAuthConfig {
   const int = (name: string, dflt: number): number => c.get<number | null>(GROUP, name) ?? dflt;
 
   return {
-    wwwAuthenticateUri: str('www_authenticate_uri') ?? str('auth_uri') ?? authUrl,
-    service: {
-      authUrl, userId, username, userDomainId, userDomainName, password,
-      projectId, projectName, projectDomainId, projectDomainName,
-      systemScope: str('system_scope'),
-      domainId: str('domain_id'),
-      domainName: str('domain_name'),
-    },
+    wwwAuthenticateUri: str('www_authenticate_uri') ?? str('auth_uri') ?? service.authUrl,
+    service,
     interface: (str('interface') ?? 'internal').toLowerCase().replace(/url$/, ''),
     regionName: str('region_name'),
     httpTimeoutSeconds: c.get<number | null>(GROUP, 'http_connect_timeout') ?? c.get<number | null>(GROUP, 'timeout'),

@@ -1,9 +1,12 @@
 /**
- * Scratch databases for repository tests: a fresh in-memory SQLite, or a uniquely named MariaDB
+ * Scratch databases for repository tests: a fresh SQLite file, or a uniquely named MariaDB
  * or PostgreSQL database on the servers named by `GLANCE_TEST_MYSQL_URL` /
  * `GLANCE_TEST_PG_URL`, with Glance's full schema created by `syncSchema`. `drop()` closes and removes it.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { DatabaseConfig } from '../../src/config/slices.js';
 import type { Dialect } from '../../src/db/connection-url.js';
@@ -14,6 +17,8 @@ import { dropWhenIdle, SERVER_URLS, withDatabase } from '../db/scratch.js';
 /** An open scratch database and how to get rid of it. */
 export interface ScratchDatabase {
   database: Database;
+  /** Opens a second, independent handle (own connections) on the same database, as another API node would. */
+  openAnother(): Promise<Database>;
   drop(): Promise<void>;
 }
 
@@ -30,9 +35,19 @@ function config(connection: string): DatabaseConfig {
  */
 export async function openScratchDatabase(dialect: Dialect): Promise<ScratchDatabase> {
   if (dialect === 'sqlite') {
-    const database = await openDatabase(config('sqlite://'));
+    // A file (not :memory:) so that a second handle sees the same data.
+    const dir = mkdtempSync(join(tmpdir(), 'glance-ts-repo-'));
+    const url = `sqlite:///${join(dir, 'glance.sqlite')}`;
+    const database = await openDatabase(config(url));
     await syncSchema(database);
-    return { database, drop: () => database.close() };
+    return {
+      database,
+      openAnother: () => openDatabase(config(url)),
+      drop: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `glance_ts_repo_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = await openDatabase(config(SERVER_URLS[dialect]));
@@ -58,5 +73,5 @@ export async function openScratchDatabase(dialect: Dialect): Promise<ScratchData
     await drop();
     throw err;
   }
-  return { database, drop };
+  return { database, drop, openAnother: () => openDatabase(config(withDatabase(SERVER_URLS[dialect], name))) };
 }
