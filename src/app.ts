@@ -5,10 +5,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import {
-  databaseSlice, EMBEDDED_DEFAULTS, isKeystoneFlavor, keystoneAuthSlice, serverSlice, versionsSlice,
+  databaseSlice, EMBEDDED_DEFAULTS, isKeystoneFlavor, keystoneAuthSlice, notificationSlice, serverSlice, versionsSlice,
 } from './config/slices.js';
 import { KeystoneAuth } from './auth/keystone-auth.js';
 import { KeystoneClient } from './auth/keystone-client.js';
@@ -18,13 +19,22 @@ import { planImageApi, type ImageApi } from './app-image-api.js';
 import { openDatabase, type Database } from './db/database.js';
 import { syncSchema } from './db/migrate.js';
 import { buildServer, checkServerConfig, type RouteRegistrar } from './http/server.js';
-import { LogSink, NoopSink } from './notify/log-sink.js';
-import { Notifier, type NotificationSink } from './notify/notifier.js';
+import { corsSlice, healthcheckSlice, proxyHeadersSlice } from './config/middleware-slice.js';
+import type { HealthProbe } from './http/plugins/healthcheck.js';
+import type { StoreRegistry } from './store/registry.js';
+import { StoreError } from './store/errors.js';
+import { metricsSlice } from './config/metrics-slice.js';
+import { Metrics } from './metrics/glance-metrics.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { Notifier } from './notify/notifier.js';
+import { createNotificationSink } from './notify/sink-factory.js';
 
 /** A built application: the (not yet listening) server and how to release everything. */
 export interface App {
   server: FastifyInstance;
   database: Database;
+  /** The Prometheus endpoint (listening already) when `[glance_ts_metrics] enabled`, else null. */
+  metrics: MetricsServer | null;
   /** Stops the server (letting in-flight requests finish) and closes the database. */
   close(): Promise<void>;
 }
@@ -39,6 +49,8 @@ export interface BuildAppOptions {
   prepare?: boolean;
   /** Extra route files (tests); the application's own are listed here in `buildApp`. */
   routes?: RouteRegistrar[];
+  /** This cluster worker's index from 0 (0 outside a cluster): the metrics port is `bind_port` + it. */
+  workerIndex?: number;
 }
 
 /**
@@ -68,22 +80,39 @@ export async function buildApp(config: Config, opts: BuildAppOptions): Promise<A
   const keystone = isKeystoneFlavor(server.pasteFlavor) ? buildKeystoneAuth(config, opts.logger) : null;
   const dbConfig = databaseSlice(config);
   if (opts.prepare ?? true) await prepareEmbedded(config, opts.logger);
-  const plan = planImageApi(config, opts.logger);
+  const metricsConfig = metricsSlice(config);
+  const metrics = metricsConfig.enabled ? new Metrics() : undefined;
+  const plan = planImageApi(config, opts.logger, metrics);
   const notifier = buildNotifier(config, opts.logger);
   const database = await openDatabase(dbConfig, opts.logger);
   let http: FastifyInstance;
   let imageApi: ImageApi | undefined;
+  let metricsServer: MetricsServer | null = null;
   try {
     imageApi = await plan.build(database, notifier);
+    if (metrics) {
+      // Its own socket, never the API's; 0 (tests) stays "any free port" in every worker.
+      const port = metricsConfig.bindPort === 0 ? 0 : metricsConfig.bindPort + (opts.workerIndex ?? 0);
+      metricsServer = await MetricsServer.start({
+        host: metricsConfig.bindHost, port, path: metricsConfig.path, expose: () => metrics.expose(), logger: opts.logger,
+      });
+    }
     http = await buildServer({
       server,
       versions: versionsSlice(config),
       logger: opts.logger,
       routes: [...imageApi.routes, ...(opts.routes ?? [])],
       ...(keystone ? { keystoneAuth: keystone.plugin } : {}),
+      ...(metrics ? { metrics } : {}),
+      healthcheck: { config: healthcheckSlice(config), probes: healthProbes(database, imageApi.stores) },
+      cors: corsSlice(config),
+      proxyHeaders: proxyHeadersSlice(config),
     });
   } catch (err) {
+    await metricsServer?.close();
+    metrics?.close();
     await imageApi?.close();
+    await notifier.close();
     await database.close();
     await keystone?.close();
     throw err;
@@ -92,11 +121,14 @@ export async function buildApp(config: Config, opts: BuildAppOptions): Promise<A
   return {
     server: http,
     database,
+    metrics: metricsServer,
     close() {
       closed ??= (async () => {
         try {
           await http.close();
         } finally {
+          await metricsServer?.close();
+          metrics?.close();
           await imageApi.close();
           await notifier.close();
           await keystone?.close();
@@ -106,6 +138,33 @@ export async function buildApp(config: Config, opts: BuildAppOptions): Promise<A
       return closed;
     },
   };
+}
+
+/**
+ * The detailed healthcheck's probes: the database answers `SELECT 1`, and every operator store
+ * that can probe itself (file stores: data directories usable) does so. Nothing is changed.
+ */
+function healthProbes(database: Database, stores: StoreRegistry): HealthProbe[] {
+  const probes: HealthProbe[] = [{
+    name: 'database',
+    failure: 'DATABASE UNAVAILABLE',
+    run: async () => {
+      await sql`SELECT 1`.execute(database.db);
+      return `${database.dialect} answered SELECT 1`;
+    },
+  }];
+  for (const driver of stores.operatorStores()) {
+    if (!driver.probe) continue;
+    probes.push({
+      name: `store ${driver.id}`,
+      failure: 'STORE UNAVAILABLE',
+      // A StoreError's message is the (empty) API text; the store's own says what is wrong.
+      run: () => driver.probe!().catch((err: unknown) => {
+        throw err instanceof StoreError ? new Error(err.storeMessage, { cause: err }) : err;
+      }),
+    });
+  }
+  return probes;
 }
 
 /**
@@ -134,24 +193,12 @@ function buildKeystoneAuth(config: Config, logger: Logger): { plugin: KeystoneAu
 }
 
 /**
- * The notifier for `[oslo_messaging_notifications] driver`: `log` logs each event; no driver or
- * `noop` sends nothing. The message-bus drivers come with the operations issue; until then they
- * log a warning and fall back to the log sink so no event is silently lost.
+ * The notifier for `[oslo_messaging_notifications] driver` (see `notify/sink-factory.ts`):
+ * `messagingv2`/`messaging` publish to RabbitMQ in the background, `log` logs each event, no
+ * driver or `noop` sends nothing. Throws ConfigError for an unusable transport URL.
  */
 function buildNotifier(config: Config, logger: Logger): Notifier {
-  const drivers = config.get<string[]>('oslo_messaging_notifications', 'driver');
-  let sink: NotificationSink = new NoopSink();
-  if (drivers.some((d) => d !== 'noop')) {
-    if (drivers.some((d) => d !== 'log' && d !== 'noop')) {
-      logger.warn({ drivers }, 'message-bus notification drivers are not implemented yet; logging notifications instead');
-    }
-    sink = new LogSink(logger);
-  }
-  return new Notifier(
-    {
-      publisherId: config.get<string>('DEFAULT', 'default_publisher_id'),
-      disabled: config.get<string[]>('DEFAULT', 'disabled_notifications'),
-    },
-    sink,
-  );
+  const cfg = notificationSlice(config);
+  const sink = createNotificationSink(cfg, logger.child({ component: 'notifications' }));
+  return new Notifier({ publisherId: cfg.publisherId, disabled: cfg.disabled }, sink);
 }

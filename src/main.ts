@@ -23,6 +23,10 @@ type WorkerMessage = { glance: 'ready' } | { glance: 'startup-failed'; message: 
 // Seconds between a worker's death and its replacement, so a crashing worker cannot spin.
 const RESTART_DELAY_MS = 1000;
 
+// Each worker's index (0..workers-1), passed in its environment; a replacement inherits the index
+// of the worker it replaces, so per-worker ports (the metrics endpoint's) stay where they were.
+const WORKER_INDEX_ENV = 'GLANCE_TS_WORKER_INDEX';
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -71,7 +75,8 @@ function stopOnSignals(app: App, cfg: ServerConfig, logger: Logger, flush: () =>
 async function serve(config: Config, cfg: ServerConfig, logger: Logger, flush: () => void, routes: RouteRegistrar[]): Promise<void> {
   let app: App;
   try {
-    app = await buildApp(config, { logger, prepare: !cluster.isWorker, routes });
+    const workerIndex = cluster.isWorker ? Number(process.env[WORKER_INDEX_ENV] ?? 0) : 0;
+    app = await buildApp(config, { logger, prepare: !cluster.isWorker, routes, workerIndex });
     await app.server.listen({ host: cfg.bindHost, port: cfg.bindPort, backlog: cfg.backlog });
   } catch (err) {
     logger.error({ err }, 'glance-api failed to start');
@@ -103,7 +108,12 @@ async function supervise(config: Config, cfg: ServerConfig, logger: Logger, flus
   let stopping = false;
   let exitCode = 0;
   let ready = 0;
-  const fork = (): void => { live.add(cluster.fork()); };
+  const indexOf = new Map<Worker, number>();
+  const fork = (index: number): void => {
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
+    live.add(worker);
+    indexOf.set(worker, index);
+  };
   const stopAll = (code: number, reason: string): void => {
     if (stopping) return;
     stopping = true;
@@ -128,17 +138,19 @@ async function supervise(config: Config, cfg: ServerConfig, logger: Logger, flus
   });
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
     live.delete(worker);
+    const index = indexOf.get(worker) ?? 0;
+    indexOf.delete(worker);
     if (stopping) {
       if (live.size === 0) { logger.info('all workers stopped'); flush(); process.exit(exitCode); }
       return;
     }
     logger.warn({ worker_pid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
-    setTimeout(() => { if (!stopping) fork(); }, RESTART_DELAY_MS);
+    setTimeout(() => { if (!stopping) fork(index); }, RESTART_DELAY_MS);
   });
   process.on('SIGTERM', () => stopAll(0, 'SIGTERM'));
   process.on('SIGINT', () => stopAll(0, 'SIGINT'));
   logger.info({ workers: cfg.workers }, 'starting worker processes');
-  for (let i = 0; i < cfg.workers; i++) fork();
+  for (let i = 0; i < cfg.workers; i++) fork(i);
 }
 
 /** Options of `runApi` for embedding and tests. */
@@ -180,6 +192,10 @@ export async function runApi(argv: string[], opts: RunApiOptions = {}): Promise<
   const role = cluster.isWorker ? { worker: cluster.worker?.id } : {};
   const { logger, flush } = createLogger(logging, role);
   if (!cluster.isWorker) for (const m of early) logger.debug(m);
+  // oslo's `log_options`: every option's value at debug level at start, secrets masked.
+  if (!cluster.isWorker && logger.isLevelEnabled('debug') && config.get<boolean>('DEFAULT', 'log_options')) {
+    logger.debug({ options: config.describe() }, 'configuration options');
+  }
   if (cluster.isPrimary && server.workers > 1) await supervise(config, server, logger, flush);
   else await serve(config, server, logger, flush, opts.routes ?? []);
 }

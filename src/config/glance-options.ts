@@ -5,6 +5,7 @@
 
 import { keystoneAuthtokenOptions, osloLimitOptions } from './auth-options.js';
 import { defaultOptions } from './default-options.js';
+import { METRICS_GROUP, metricsOptions } from './metrics-options.js';
 import type { OptionRegistry } from './option-registry.js';
 import { sectionOptions } from './section-options.js';
 import { staticStoreGroups } from './store-options.js';
@@ -16,4 +17,5 @@ export function registerGlanceOptions(registry: OptionRegistry): void {
   registry.register('oslo_limit', osloLimitOptions);
   for (const [group, specs] of Object.entries(sectionOptions)) registry.register(group, specs);
   for (const [group, specs] of Object.entries(staticStoreGroups)) registry.register(group, specs);
+  registry.register(METRICS_GROUP, metricsOptions);
 }

@@ -97,3 +97,22 @@ export function errorFormatFor(accept: string | undefined): ErrorFormat {
   if (html === 0 && json === 0) return 'plain';
   return json > html ? 'json' : 'html';
 }
+
+/**
+ * The offer WebOb's `acceptable_offers(offers)[0]` picks for `accept`: highest q-value, ties in
+ * offer order; an invalid header accepts every offer (the first wins). Returns null when no
+ * offer is acceptable, including for a missing or empty header. Offers are `type/subtype`.
+ */
+export function preferredOffer(accept: string | undefined, offers: readonly string[]): string | null {
+  if (accept === undefined) return null;
+  const ranges = parseAccept(accept);
+  if (ranges === null) return offers[0] ?? null;
+  let best: string | null = null;
+  let bestQ = 0;
+  for (const offer of offers) {
+    const [type = '', subtype = ''] = offer.toLowerCase().split('/');
+    const q = qualityOf(ranges, type, subtype);
+    if (q > bestQ) { best = offer; bestQ = q; }
+  }
+  return best;
+}

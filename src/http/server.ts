@@ -7,13 +7,19 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../auth/request-context.js';
+import type { RequestMetrics } from '../metrics/glance-metrics.js';
 import type { ServerConfig, VersionsConfig } from '../config/slices.js';
 import { isKeystoneFlavor } from '../config/keystone-auth-slice.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { clientErrorResponse, installErrorHandler } from './errors.js';
+import type { CorsConfig, ProxyHeadersConfig } from '../config/middleware-slice.js';
+import { corsPlugin } from './plugins/cors.js';
+import { healthcheckPlugin, type HealthcheckDeps } from './plugins/healthcheck.js';
+import { proxyHeadersPlugin } from './plugins/proxy-headers.js';
 import { keystoneAuthPlugin, type KeystoneAuthPluginDeps } from './plugins/keystone-auth.js';
 import { noauthPlugin } from './plugins/noauth.js';
 import { notFoundPlugin } from './plugins/not-found.js';
+import { requestLogPlugin } from './plugins/request-log.js';
 import { createRequestIdGenerator, requestIdPlugin } from './plugins/request-id.js';
 import { createVersionNegotiator } from './plugins/version-negotiation.js';
 import { pyJson } from './py-json.js';
@@ -40,6 +46,14 @@ export interface ServerDeps {
   bodyLimit?: number;
   /** Keystone authentication; required when `[paste_deploy] flavor` is a keystone flavor. */
   keystoneAuth?: KeystoneAuthPluginDeps;
+  /** HTTP request metrics; absent when the metrics endpoint is disabled. */
+  metrics?: RequestMetrics;
+  /** `[healthcheck]` and its detailed-mode probes; absent: no health endpoint. */
+  healthcheck?: Omit<HealthcheckDeps, 'logger'>;
+  /** `[cors]`; absent: no CORS filter (OPTIONS then gets the router's 405/501). */
+  cors?: CorsConfig;
+  /** `[oslo_middleware] enable_proxy_headers_parsing`; absent: proxy headers ignored. */
+  proxyHeaders?: ProxyHeadersConfig;
 }
 
 /** Raised for configurations the server refuses to start with. */
@@ -113,7 +127,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   installErrorHandler(app);
   registerBodyParsers(app, { bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT });
-  // onRequest hooks run in this order: 431 check, versions document, identity, unrouted answers.
+  // onRequest hooks run in this order: completion log, 431 check, versions document, identity,
+  // unrouted answers.
+  requestLogPlugin(app, deps.metrics ? { metrics: deps.metrics } : {});
+  // Glance's paste filters, before everything of the API: the healthcheck answers its path (for
+  // OPTIONS too; Glance's outer cors filter keeps that answer), cors every other OPTIONS, then
+  // http_proxy_to_wsgi rewrites scheme and host.
+  if (deps.healthcheck) healthcheckPlugin(app, { ...deps.healthcheck, logger: deps.logger });
+  if (deps.cors) corsPlugin(app, deps.cors);
+  if (deps.proxyHeaders) proxyHeadersPlugin(app, deps.proxyHeaders);
   requestIdPlugin(app, { maxRequestIdLength: cfg.maxRequestIdLength });
   versionsRoutes(app, { config: deps.versions, negotiator });
   if (isKeystoneFlavor(cfg.pasteFlavor)) {
@@ -134,15 +156,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!cfg.httpKeepalive || draining) reply.header('connection', 'close');
     return payload;
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({
-      method: request.method,
-      url: request.originalUrl,
-      status: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime * 10) / 10,
-    }, 'request completed');
-  });
-
   for (const routes of deps.routes ?? []) {
     await app.register(async (scope) => { await routes(scope); });
   }

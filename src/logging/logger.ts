@@ -5,6 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { LoggingConfig } from '../config/slices.js';
+import { CENSOR, REDACT_PATHS, scrubLogArgument } from './redaction.js';
 
 /** A logger plus a way to flush it before the process exits. */
 export interface ProcessLogger {
@@ -26,8 +27,13 @@ export function createLogger(cfg: LoggingConfig, bindings: Record<string, unknow
     level: cfg.debug ? 'debug' : 'info',
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Tokens must never reach the logs, whichever component logs a request or a context.
-    redact: { paths: ['req.headers["x-auth-token"]', 'req.headers["x-service-token"]', 'authToken', '*.authToken'], censor: '***' },
+    // Tokens, passwords and URL credentials must never reach the logs, whoever logs them.
+    redact: { paths: [...REDACT_PATHS], censor: CENSOR },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map(scrubLogArgument) as Parameters<typeof method>);
+      },
+    },
   }, dest);
   return {
     logger,

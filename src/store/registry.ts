@@ -15,6 +15,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { FileStoreOptions, StoreBackendConfig, StoreConfig } from '../config/store-slice.js';
 import type { StoreDriver } from './driver.js';
 import { StoreError } from './errors.js';
+import { observeDriverErrors, type DriverErrorListener } from './observed-driver.js';
 import { FilesystemDriver } from './filesystem/filesystem-driver.js';
 import { HttpDriver, type HttpDriverOptions } from './http/http-driver.js';
 
@@ -55,6 +56,8 @@ export interface StoreRegistryOptions {
   warn?: (message: string) => void;
   /** Timeouts of http stores. */
   http?: Pick<HttpDriverOptions, 'connectTimeoutMs' | 'headersTimeoutMs' | 'idleTimeoutMs' | 'keepAliveMs'>;
+  /** Told of every failed driver operation (the store-error metric); see `observed-driver.ts`. */
+  onDriverError?: DriverErrorListener;
 }
 
 /** See the module comment. Build with `StoreRegistry.create`, or directly from drivers in tests. */
@@ -98,12 +101,16 @@ export class StoreRegistry {
         if (!config.multistore && b.id !== config.defaultBackend) { opts.warn?.(`${what}; ignored`); continue; }
         throw new ConfigError(config.multistore ? `[DEFAULT] enabled_backends: ${what}` : `[glance_store] default_store: ${what}`);
       }
-      entries.push(await buildEntry(b, config.multistore, opts));
+      const entry = await buildEntry(b, config.multistore, opts);
+      entries.push(opts.onDriverError ? { ...entry, driver: observeDriverErrors(entry.driver, opts.onDriverError) } : entry);
     }
     if (config.defaultBackend === null) {
       throw new ConfigError(config.multistore ? '[glance_store] default_backend must be set when enabled_backends is' : '[glance_store] default_store is not set');
     }
-    const reserved = (id: string, file: FileStoreOptions) => fileDriver(id, file, config.multistore, opts);
+    const reserved = async (id: string, file: FileStoreOptions): Promise<StoreDriver> => {
+      const driver = await fileDriver(id, file, config.multistore, opts);
+      return opts.onDriverError ? observeDriverErrors(driver, opts.onDriverError) : driver;
+    };
     return new StoreRegistry(config.multistore, entries, config.defaultBackend,
       await reserved(STAGING_STORE, config.staging), await reserved(TASKS_STORE, config.tasks));
   }

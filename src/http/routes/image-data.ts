@@ -5,13 +5,15 @@
  * `request.raw` into the pipeline, downloads stream the store's reader into the socket.
  */
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, UnsupportedMediaType } from '../../domain/errors.js';
+import type { TransferMetrics } from '../../metrics/glance-metrics.js';
 import type { DownloadService } from '../../services/image-download.js';
 import type { UploadRequest, UploadService } from '../../services/image-upload.js';
 import type { StoreLocationDelete } from '../../services/store-location-delete.js';
 import { sendNoContent } from '../no-content.js';
+import type { TransferCount } from '../plugins/request-log.js';
 import type { RouteRegistrar } from '../server.js';
 
 /** What the data routes need. */
@@ -21,6 +23,8 @@ export interface ImageDataRoutesDeps {
   storeLocations: StoreLocationDelete;
   /** True when `enabled_backends` is set (then `X-Image-Meta-Store` is honoured). */
   multistore: boolean;
+  /** Image bytes and uploads in flight; absent when the metrics endpoint is disabled. */
+  metrics?: TransferMetrics;
 }
 
 type IdParams = { id: string };
@@ -52,10 +56,10 @@ const DRAIN_LIMIT = 64 * 1024 * 1024;
 /**
  * The request body as a stream the upload pipeline may destroy without destroying the request
  * itself (which would reset the connection before the error response is out). A client that
- * hangs up mid-body still fails the pipeline.
+ * hangs up mid-body still fails the pipeline. `onBytes` sees each chunk as the pipeline reads it.
  */
-function detachedBody(raw: IncomingMessage): Readable {
-  const body = new PassThrough();
+function detachedBody(raw: IncomingMessage, onBytes: (n: number) => void): Readable {
+  const body = new ByteCounter(onBytes);
   raw.pipe(body);
   raw.once('error', (err) => body.destroy(err));
   raw.once('close', () => {
@@ -83,46 +87,64 @@ function drainRest(request: FastifyRequest, reply: FastifyReply): void {
   raw.resume();
 }
 
-function uploadRequest(request: FastifyRequest, multistore: boolean): UploadRequest {
+function uploadRequest(request: FastifyRequest, multistore: boolean, onBytes: (n: number) => void): UploadRequest {
   const store = request.headers['x-image-meta-store'];
   return {
-    body: detachedBody(request.raw),
+    body: detachedBody(request.raw, onBytes),
     storeId: multistore && typeof store === 'string' && store !== '' ? store : undefined,
     sizeHint: declaredSize(request),
   };
 }
 
-/** Counts the bytes that reach the client, for the `image.send` notification. */
+/** Counts the bytes passing through: upload bodies, and downloads for `image.send`. */
 class ByteCounter extends Transform {
   bytes = 0;
+  constructor(private readonly onBytes: (n: number) => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    this.onBytes(chunk.length);
     cb(null, chunk);
   }
+}
+
+/** Byte accounting of one data request: the completion log's counts, and the metrics'. */
+function meter(request: FastifyRequest, metrics: TransferMetrics | undefined): { received(n: number): void; sent(n: number): void } {
+  const t: TransferCount = { received: 0, sent: 0 };
+  request.transfer = t;
+  return {
+    received: (n) => { t.received += n; metrics?.uploadBytes(n); },
+    sent: (n) => { t.sent += n; metrics?.downloadBytes(n); },
+  };
+}
+
+/** Runs an upload or stage use case on the request body; answers 204, or drains and rethrows. */
+async function receive(
+  request: FastifyRequest, reply: FastifyReply, deps: ImageDataRoutesDeps, run: (body: UploadRequest) => Promise<unknown>,
+): Promise<FastifyReply> {
+  const bytes = meter(request, deps.metrics);
+  const ended = deps.metrics?.uploadStarted();
+  try {
+    await run(uploadRequest(request, deps.multistore, bytes.received));
+  } catch (err) {
+    drainRest(request, reply);
+    throw err;
+  } finally {
+    ended?.();
+  }
+  return sendNoContent(reply);
 }
 
 /** Registers the data routes. */
 export function imageDataRoutes(deps: ImageDataRoutesDeps): RouteRegistrar {
   return (app: FastifyInstance) => {
-    app.put<{ Params: IdParams }>('/v2/images/:id/file', { onRequest: requireOctetStream }, async (request, reply) => {
-      try {
-        await deps.uploads.upload(request.ctx, request.params.id, uploadRequest(request, deps.multistore));
-      } catch (err) {
-        drainRest(request, reply);
-        throw err;
-      }
-      return sendNoContent(reply);
-    });
+    app.put<{ Params: IdParams }>('/v2/images/:id/file', { onRequest: requireOctetStream }, (request, reply) =>
+      receive(request, reply, deps, (body) => deps.uploads.upload(request.ctx, request.params.id, body)));
 
-    app.put<{ Params: IdParams }>('/v2/images/:id/stage', { onRequest: requireOctetStream }, async (request, reply) => {
-      try {
-        await deps.uploads.stage(request.ctx, request.params.id, uploadRequest(request, deps.multistore));
-      } catch (err) {
-        drainRest(request, reply);
-        throw err;
-      }
-      return sendNoContent(reply);
-    });
+    app.put<{ Params: IdParams }>('/v2/images/:id/stage', { onRequest: requireOctetStream }, (request, reply) =>
+      receive(request, reply, deps, (body) => deps.uploads.stage(request.ctx, request.params.id, body)));
 
     app.get<{ Params: IdParams }>('/v2/images/:id/file', async (request, reply: FastifyReply) => {
       const range = request.headers.range;
@@ -137,7 +159,7 @@ export function imageDataRoutes(deps: ImageDataRoutesDeps): RouteRegistrar {
       if (image.checksum !== null) reply.header('content-md5', image.checksum);
       reply.header('content-length', String(length));
       if (r !== null) reply.header('content-range', `bytes ${r.start}-${r.end}/${image.size}`);
-      const counter = new ByteCounter();
+      const counter = new ByteCounter(meter(request, deps.metrics).sent);
       reply.raw.once('close', () => deps.downloads.sent(request.ctx, download, counter.bytes));
       // pipeline() destroys the store reader too when the client goes away mid-download.
       pipeline(download.stream, counter, () => undefined);
