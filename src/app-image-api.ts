@@ -6,20 +6,37 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { imageApiSlice, imageFormatSlice, policySlice, storeSlice } from './config/slices.js';
+import {
+  imageApiSlice, imageFormatSlice, importFilteringSlice, importPluginsSlice, osloLimitSlice, policySlice, storeSlice,
+} from './config/slices.js';
 import type { Database } from './db/database.js';
 import { ImageRepo } from './db/repos/image-repo.js';
 import { MemberRepo } from './db/repos/member-repo.js';
+import { TaskRepo } from './db/repos/task-repo.js';
+import { UsageRepo } from './db/repos/usage-repo.js';
+import { ProjectLocks } from './db/project-locks.js';
 import { imageDataRoutes } from './http/routes/image-data.js';
 import { imageRoutes } from './http/routes/images.js';
 import { infoStoresRoutes } from './http/routes/info-stores.js';
+import { imageImportRoutes } from './http/routes/image-import.js';
+import { infoUsageRoutes } from './http/routes/info-usage.js';
+import { taskRoutes } from './http/routes/tasks.js';
 import { memberRoutes } from './http/routes/members.js';
 import { schemaRoutes } from './http/routes/schemas.js';
 import type { RouteRegistrar } from './http/server.js';
+import type { Metrics } from './metrics/glance-metrics.js';
 import type { Notifier } from './notify/notifier.js';
 import { PolicyChecker } from './policy/policy-checker.js';
 import { policyEngineFromConfig } from './policy/policy-engine.js';
 import { PropertyProtections } from './policy/property-protections.js';
+import { ImportFlow } from './import/import-flow.js';
+import { ImportService } from './import/import-service.js';
+import { buildImportPlugins } from './import/plugins/plugin-registry.js';
+import { TaskRunner } from './import/task-runner.js';
+import { checkImportUri } from './import/uri-filter.js';
+import { openWebDownload } from './import/web-download-source.js';
+import { KeystoneLimits } from './quota/keystone-limits.js';
+import { QuotaChecker } from './quota/quota-checker.js';
 import { baseImageProperties } from './schemas/image-schema.js';
 import { ImageValidator } from './schemas/image-validator.js';
 import { buildSchemaDocuments } from './schemas/schema-documents.js';
@@ -31,12 +48,15 @@ import { UploadService } from './services/image-upload.js';
 import { InterruptedTransfers } from './services/interrupted-transfers.js';
 import { StoreLocationDelete } from './services/store-location-delete.js';
 import { MemberService } from './services/member-service.js';
+import { TaskService } from './services/task-service.js';
 import { StoreRegistry } from './store/registry.js';
 import { HasherPool } from './stream/hasher-pool.js';
 
 /** The running Image API components. */
 export interface ImageApi {
   routes: RouteRegistrar[];
+  /** The configured stores (the composition root builds the healthcheck's store probes from them). */
+  stores: StoreRegistry;
   /** Stops background work and releases the stores and the hasher pool. */
   close(): Promise<void>;
 }
@@ -48,9 +68,10 @@ export interface ImageApiPlan {
 
 /**
  * Reads and checks every Image API option (throws ConfigError / SchemaLoadError), returning the
- * plan that builds the components.
+ * plan that builds the components. With `metrics`, the stores report driver failures and the
+ * data routes count image bytes and uploads in flight.
  */
-export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
+export function planImageApi(config: Config, logger: Logger, metrics?: Metrics): ImageApiPlan {
   const api = imageApiSlice(config);
   const formats = imageFormatSlice(config);
   const storeConfig = storeSlice(config);
@@ -74,12 +95,22 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
   if (protections !== null) {
     logger.info({ file: protections.file, format: api.propertyProtectionRuleFormat }, 'property protections loaded');
   }
+  const limitsConfig = osloLimitSlice(config);
+  const filtering = importFilteringSlice(config);
+  const plugins = buildImportPlugins(importPluginsSlice(config));
+  const taskTimeToLiveHours = config.get<number>('task', 'task_time_to_live');
+  // How other nodes reach this one for data staged here (Glance's `self_url`).
+  const selfUrl = api.workerSelfReferenceUrl ?? api.publicEndpoint;
+  if (limitsConfig === null && api.userStorageQuota > 0) logger.info({ user_storage_quota: api.userStorageQuota }, 'legacy storage quota enabled');
   const hashers = HasherPool.create({ hashingAlgorithm: api.hashingAlgorithm });
 
   return {
     async build(database, notifier) {
       const warn = (message: string) => logger.warn(message);
-      const stores = await StoreRegistry.create(storeConfig, { warn });
+      const stores = await StoreRegistry.create(storeConfig, {
+        warn,
+        ...(metrics ? { onDriverError: (store: string, op: string) => metrics.storeError(store, op) } : {}),
+      });
       const repo = new ImageRepo(database);
       const swept = await stores.sweepAll(warn);
       for (const [store, ids] of Object.entries(swept)) {
@@ -88,6 +119,14 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
       const recovery = new InterruptedTransfers(repo, stores, heartbeatMs, logger);
       recovery.start();
 
+      const limits = limitsConfig === null ? null : new KeystoneLimits(limitsConfig, logger.child({ component: 'keystone-limits' }));
+      const quota = new QuotaChecker({
+        limits,
+        usage: new UsageRepo(database),
+        images: repo,
+        locks: new ProjectLocks(database),
+        userStorageQuota: api.userStorageQuota,
+      });
       const data = new ImageDataRemover(stores, logger);
       const images = new ImageService({
         images: repo,
@@ -96,15 +135,18 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
         notifier,
         policy,
         protections,
+        quota,
         config: {
           quotas: { imagePropertyQuota: api.imagePropertyQuota, imageTagQuota: api.imageTagQuota },
           showMultipleLocations: api.showMultipleLocations,
+          selfUrl,
           paging: { limitParamDefault: api.limitParamDefault, apiLimitMax: api.apiLimitMax },
         },
       });
       const uploads = new UploadService({
         images: repo,
         policy,
+        quota,
         stores,
         hashers,
         notifier,
@@ -118,6 +160,7 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
           },
           importMethods: api.enabledImportMethods,
           heartbeatMs,
+          selfUrl,
         },
       });
       const storeLocations = new StoreLocationDelete({ images: repo, stores, data, policy, log: logger });
@@ -125,7 +168,48 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
       const members = new MemberService({
         images: repo, members: new MemberRepo(database), policy, notifier, imageMemberQuota: api.imageMemberQuota,
       });
+      const tasks = new TaskRepo(database);
+      const flow = new ImportFlow({
+        images: repo,
+        stores,
+        hashers,
+        quota,
+        plugins,
+        webDownload: (uri, opts) => openWebDownload(uri, { filtering, maxBytes: opts.maxBytes, signal: opts.signal }),
+        config: { imageSizeCap: api.imageSizeCap, format: { requireImageFormatMatch: formats.requireImageFormatMatch, gptNonfatal: formats.gptSafetyChecksNonfatal, vmdkAllowedTypes: formats.vmdkAllowedTypes } },
+        log: logger,
+      });
+      const runner = new TaskRunner({
+        tasks,
+        images: repo,
+        flow,
+        staging: stores.staging,
+        notifier,
+        config: { taskTimeToLiveHours, heartbeatMs },
+        log: logger.child({ component: 'task-runner' }),
+        ...(metrics ? { onFinished: (t: { type: string; status: string }) => metrics.taskFinished(t.type, t.status) } : {}),
+      });
+      runner.startRecovery();
+      const imports = new ImportService({
+        images: repo,
+        tasks,
+        policy,
+        quota,
+        stores: {
+          multistore: stores.multistore,
+          defaultStoreId: stores.defaultStore.id,
+          writableStoreIds: stores.writableStores().map((d) => d.id),
+          isOperatorStore: (id) => stores.operatorStores().some((d) => d.id === id),
+        },
+        checkUri: async (uri) => { await checkImportUri(uri, filtering); },
+        createImage: (ctx, properties) => images.create(ctx, properties),
+        run: (task, ctx) => runner.start(task, { ctx }),
+        notifier,
+        config: { enabledMethods: api.enabledImportMethods, taskTimeToLiveHours, selfUrl },
+        log: logger,
+      });
       return {
+        stores,
         routes: [
           schemaRoutes(schemas),
           imageRoutes({
@@ -141,12 +225,17 @@ export function planImageApi(config: Config, logger: Logger): ImageApiPlan {
             importMethods: api.enabledImportMethods,
             storeIds: stores.storeIds(),
           }),
-          imageDataRoutes({ uploads, downloads, storeLocations, multistore: stores.multistore }),
+          imageDataRoutes({ uploads, downloads, storeLocations, multistore: stores.multistore, ...(metrics ? { metrics } : {}) }),
           memberRoutes({ members }),
           infoStoresRoutes(stores),
+          infoUsageRoutes(quota),
+          imageImportRoutes({ imports, enabledMethods: api.enabledImportMethods }),
+          taskRoutes({ imports, tasks: new TaskService({ tasks, images: repo, policy, paging: { limitParamDefault: api.limitParamDefault, apiLimitMax: api.apiLimitMax } }) }),
         ],
         async close() {
           recovery.stop();
+          await runner.close();
+          await limits?.close();
           await hashers.close();
           await stores.close();
         },

@@ -105,6 +105,20 @@ export const sectionOptions: Readonly<Record<string, readonly OptionSpec[]>> = {
     opt.str('transport_url', null, { secret: true, deprecated: [inDefault('notification_transport_url')] }),
     opt.list('topics', ['notifications'], { deprecated: [inDefault('notification_topics'), { group: 'rpc_notifier2', name: 'topics' }] }),
     opt.int('retry', -1),
+    // glance-ts: notifications waiting for the broker, per messaging driver; past it new ones
+    // are dropped and counted, so a broker outage costs bounded memory and never an API call.
+    opt.int('send_queue_size', 10000, { min: 1 }),
+  ],
+  // The subset of oslo.messaging's RabbitMQ driver options that the notification publisher honours.
+  oslo_messaging_rabbit: [
+    opt.bool('amqp_durable_queues', false, { deprecated: [inDefault('amqp_durable_queues'), inDefault('rabbit_durable_queues')] }),
+    opt.bool('amqp_auto_delete', false, { deprecated: [inDefault('amqp_auto_delete')] }),
+    opt.bool('rabbit_quorum_queue', false),
+    opt.int('rabbit_retry_interval', 1, { min: 1 }),
+    opt.int('rabbit_retry_backoff', 2, { min: 0, deprecated: [inDefault('rabbit_retry_backoff')] }),
+    opt.int('rabbit_interval_max', 30, { min: 1 }),
+    opt.int('heartbeat_timeout_threshold', 60),
+    opt.bool('ssl', false, { deprecated: ['rabbit_use_ssl', inDefault('rabbit_use_ssl')] }),
   ],
   import_filtering_opts: [
     opt.list('allowed_schemes', ['http', 'https']),

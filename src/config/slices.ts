@@ -83,3 +83,8 @@ export { storeSlice, type StoreConfig, type StoreBackendConfig, type FileStoreOp
 export { imageApiSlice, parseStorageQuota, type ImageApiConfig } from './image-api-slice.js';
 export { keystoneAuthSlice, isKeystoneFlavor, type KeystoneAuthConfig, type TokenCacheConfig, type ServiceCredentials } from './keystone-auth-slice.js';
 export { policySlice, type PolicyConfig } from './policy-slice.js';
+export { metricsSlice, type MetricsConfig } from './metrics-slice.js';
+export { osloLimitSlice, type OsloLimitConfig, type LimitEndpointSelector } from './oslo-limit-slice.js';
+export { notificationSlice, type NotificationConfig, type RabbitOptions } from './notification-slice.js';
+export { importPluginsSlice, type ImportPluginsConfig } from './import-plugins-slice.js';
+export { importFilteringSlice, type ImportFilteringConfig } from './import-filtering-slice.js';

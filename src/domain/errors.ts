@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'internal'
   | 'not_implemented'
   | 'service_unavailable'
+  | 'bad_gateway'
   | 'gateway_timeout';
 
 /** Options shared by every GlanceError. */
@@ -110,3 +111,16 @@ export class NotImplemented extends GlanceError {
 export class ServiceUnavailable extends GlanceError {
   constructor(message = '', opts?: GlanceErrorOptions) { super('service_unavailable', message, opts); }
 }
+
+/**
+ * Not an error for the caller: the image's staged data is on another API node (its
+ * `os_glance_stage_host`), so the request must be replayed there, as Glance proxies it. Thrown
+ * by the use cases; the route forwards the request to `host`.
+ */
+export class StagedElsewhere extends Error {
+  constructor(readonly host: string) {
+    super(`image data is staged on ${host}`);
+    this.name = 'StagedElsewhere';
+  }
+}
+

@@ -24,6 +24,7 @@ const STATUS: Record<ErrorKind, { code: number; title: string; explanation: stri
   internal: { code: 500, title: 'Internal Server Error', explanation: 'The server has either erred or is incapable of performing the requested operation.' },
   not_implemented: { code: 501, title: 'Not Implemented', explanation: '' },
   service_unavailable: { code: 503, title: 'Service Unavailable', explanation: 'The server is currently unavailable. Please try again at a later time.' },
+  bad_gateway: { code: 502, title: 'Bad Gateway', explanation: 'Bad gateway.' },
   gateway_timeout: { code: 504, title: 'Gateway Timeout', explanation: 'The gateway has timed out.' },
 };
 
@@ -170,8 +171,17 @@ const FASTIFY_ERRORS: Record<string, () => GlanceError> = {
 const KIND_BY_STATUS: Record<number, ErrorKind> = {
   400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
   409: 'conflict', 410: 'gone', 413: 'too_large', 415: 'unsupported_media_type', 416: 'range_not_satisfiable',
-  501: 'not_implemented', 503: 'service_unavailable', 504: 'gateway_timeout',
+  501: 'not_implemented', 502: 'bad_gateway', 503: 'service_unavailable', 504: 'gateway_timeout',
 };
+
+/**
+ * The error for an HTTP status another API node answered with (a proxied request): the kind of
+ * that status (500 for one with no kind) with `message` as explanation, as Glance re-raises a
+ * stage host's error.
+ */
+export function errorForStatus(status: number, message: string): GlanceError {
+  return new GlanceError(KIND_BY_STATUS[status] ?? 'internal', message);
+}
 
 /**
  * Turns whatever was thrown into something `renderError` accepts. GlanceErrors pass through;

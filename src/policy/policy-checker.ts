@@ -168,6 +168,16 @@ export class PolicyChecker {
     this.memberRule(ctx, image, 'delete_member');
   }
 
+  /**
+   * The tasks API: `tasks_api_access` (admin by default, so the deprecated API stays closed to
+   * users) and then the action's own rule (`get_tasks`, `get_task`, `add_task`).
+   */
+  tasksApi(ctx: RequestContext, action: 'get_tasks' | 'get_task' | 'add_task' | null): void {
+    const target = projectTarget(ctx);
+    if (!this.allows(ctx, 'tasks_api_access', target)) throw new PolicyDenied('tasks_api_access');
+    if (action !== null && !this.allows(ctx, action, target)) throw new PolicyDenied(action);
+  }
+
   private allows(ctx: RequestContext, action: string, target: PolicyTarget): boolean {
     return this.engine.allows(action, target, policyCredentials(ctx));
   }

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context.js';
-import { BadRequest, Conflict, Forbidden, NotFound, TooLarge } from '../domain/errors.js';
+import { BadRequest, Conflict, Forbidden, NotFound, StagedElsewhere, TooLarge } from '../domain/errors.js';
+import { stagedElsewhere } from '../domain/import-properties.js';
 import { assertNoFourByteUnicode } from '../domain/four-byte-unicode.js';
 import { newImage, type Image, type ImageVisibility } from '../domain/image.js';
 import { imageNotification } from '../domain/image-notification.js';
@@ -15,6 +16,7 @@ import type { Notifier } from '../notify/notifier.js';
 import type { ImageValidator } from '../schemas/image-validator.js';
 import { PolicyDenied, type PolicyChecker } from '../policy/policy-checker.js';
 import type { PropertyProtections } from '../policy/property-protections.js';
+import type { QuotaChecker } from '../quota/quota-checker.js';
 import { parseImagePatch } from './image-patch.js';
 import { applyImagePatch } from './image-patch-apply.js';
 import type { ImageRepo } from '../db/repos/image-repo.js';
@@ -27,6 +29,8 @@ import { listQueryLinks, type ListLinks } from './list-query-links.js';
 export interface ImageServiceConfig {
   quotas: ImageCountQuotas;
   showMultipleLocations: boolean;
+  /** This node's `worker_self_reference_url` (else `public_endpoint`), or null. */
+  selfUrl: string | null;
   /** `limit_param_default` and `api_limit_max`. */
   paging: ListQueryConfig;
 }
@@ -48,6 +52,8 @@ export interface ImageServiceDeps {
   policy: PolicyChecker;
   /** `property_protection_file` rules; null (or absent) when protections are off. */
   protections?: PropertyProtections | null;
+  /** Project quotas (`image_count_total` on create). */
+  quota: QuotaChecker;
   config: ImageServiceConfig;
   now?: () => Date;
 }
@@ -60,6 +66,7 @@ export class ImageService {
   private readonly notifier: Notifier;
   private readonly policy: PolicyChecker;
   private readonly protections: PropertyProtections | null;
+  private readonly quota: QuotaChecker;
   private readonly config: ImageServiceConfig;
   private readonly now: () => Date;
 
@@ -70,13 +77,16 @@ export class ImageService {
     this.notifier = deps.notifier;
     this.policy = deps.policy;
     this.protections = deps.protections ?? null;
+    this.quota = deps.quota;
     this.config = deps.config;
     this.now = deps.now ?? (() => new Date());
   }
 
   /**
    * `POST /v2/images`: validates the body and stores a new `queued` image; with property
-   * protections, every extra property must pass its create rule.
+   * protections, every extra property must pass its create rule. With unified limits, the
+   * caller's project must have room for one more image (`image_count_total`), checked and
+   * taken as one step so concurrent creates never pass the limit.
    */
   async create(ctx: RequestContext, body: unknown): Promise<Image> {
     const parsed = this.validator.parseCreateBody(body);
@@ -105,7 +115,10 @@ export class ImageService {
     assertTagQuota(image.tags.length, this.config.quotas.imageTagQuota);
     assertNoFourByteUnicode(image);
 
-    const created = await this.images.create(image);
+    const created = await this.quota.guarded(ctx, async (scope) => {
+      await scope.enforce({ image_count_total: 1 });
+      return scope.images.create(image);
+    });
     this.notifier.info('image.create', imageNotification(created, 'image.create', this.now()));
     return created;
   }
@@ -162,12 +175,16 @@ export class ImageService {
   /**
    * `DELETE /v2/images/{id}`: soft-deletes the record (protected images refuse with 403). Every
    * 404 of this call says "Failed to find image … to delete", as Glance's delete handler does.
+   * An image staged on another node throws StagedElsewhere (the route replays the delete there,
+   * so that node's staged data goes too) unless `local` is set (that node could not be reached).
    */
-  async delete(ctx: RequestContext, id: string): Promise<void> {
+  async delete(ctx: RequestContext, id: string, opts: { local?: boolean } = {}): Promise<void> {
     const image = await this.load(ctx, id).catch((err: unknown) => {
       throw err instanceof NotFound ? deleteNotFound(id) : err;
     });
     this.policy.deleteImage(ctx, image);
+    const stageHost = opts.local ? null : stagedElsewhere(image.properties, this.config.selfUrl);
+    if (stageHost !== null) throw new StagedElsewhere(stageHost);
     if (image.protected) throw new Forbidden(`Image ${id} is protected and cannot be deleted.`);
     let deleted: Image;
     try {

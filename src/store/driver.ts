@@ -112,6 +112,17 @@ export interface StoreDriver {
    * removed (one entry per leftover), so the caller can put those images back to `queued`.
    */
   sweep?(): Promise<string[]>;
+  /**
+   * Ids of the images whose committed data this store holds (stores that can list cheaply: the
+   * filesystem ones). Used to clean the staging area at start-up.
+   */
+  list?(): Promise<string[]>;
+  /**
+   * Checks, changing nothing, that the store could serve reads and writes now (the detailed
+   * healthcheck). Resolves with a short account of what was checked; rejects with a StoreError
+   * saying what is wrong. Stores without it are not probed.
+   */
+  probe?(): Promise<string>;
   /** Releases sockets, pools and timers. */
   close?(): Promise<void>;
 }

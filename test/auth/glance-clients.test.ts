@@ -17,45 +17,28 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApi, type ApiProcess } from '../support/api-process.js';
 import { clientsInstalled, runCli, type CliResult } from '../support/cli-runner.js';
-import { ensureKeystone, issueToken, keystoneIni, osEnv, type KeystoneFacts } from './keystone-fixture.js';
+import { registerRegion, type CatalogRegion } from './catalog-region.js';
+import { ensureKeystone, keystoneIni, osEnv, type KeystoneFacts } from './keystone-fixture.js';
 
 describe('real clients through the Keystone catalog against glance-api with flavor = keystone', () => {
   let ks: KeystoneFacts;
   let api: ApiProcess;
-  let region: string;
+  let catalog: CatalogRegion;
   let adminToken: string;
-
-  async function identity(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-    const res = await fetch(`${ks.url}/v3${path}`, {
-      method,
-      headers: { 'x-auth-token': adminToken, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-    return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
-  }
 
   before(async () => {
     assert.ok(clientsInstalled(), 'Debian\'s glance and openstack clients are installed by scripts/keystone.sh install');
     ks = await ensureKeystone();
     api = await startApi(keystoneIni(ks));
-    adminToken = (await issueToken(ks, 'admin')).token;
-    region = `glance-ts-${api.port}`;
-    await identity('POST', '/regions', { region: { id: region, description: 'glance-ts test' } });
-    for (const iface of ['public', 'internal', 'admin']) {
-      await identity('POST', '/endpoints', { endpoint: { service_id: ks.vars.IMAGE_SERVICE_ID, interface: iface, region_id: region, url: api.url } });
-    }
+    catalog = await registerRegion(ks, api.url);
+    adminToken = catalog.adminToken;
   });
   after(async () => {
-    if (region !== undefined && adminToken !== undefined) {
-      const list = await identity('GET', `/endpoints?region_id=${region}`).catch(() => ({ endpoints: [] }));
-      for (const ep of (list.endpoints as Array<{ id: string }>) ?? []) await identity('DELETE', `/endpoints/${ep.id}`).catch(() => {});
-      await identity('DELETE', `/regions/${region}`).catch(() => {});
-    }
+    await catalog?.remove();
     await api?.stop();
   });
 
-  const env = (who: 'admin' | 'demo'): Record<string, string> => osEnv(ks, who, { OS_REGION_NAME: region });
+  const env = (who: 'admin' | 'demo'): Record<string, string> => osEnv(ks, who, { OS_REGION_NAME: catalog.region });
   const ok = (r: CliResult): string => {
     assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-2000)}`);
     return r.stdout;

@@ -66,6 +66,22 @@ export async function startApi(extraIni = '', opts: { workers?: number } = {}): 
   });
   if (sync.status !== 0) throw new Error(`db_sync failed: ${sync.stderr}${sync.stdout}`);
 
+  return launchApi(dir, port, configFile);
+}
+
+/**
+ * Starts `bin/glance-api` again on the configuration, port and directory of `api` (after it was
+ * killed or stopped without removing its directory), as an operator restarting the service.
+ */
+export function relaunch(api: ApiProcess): Promise<ApiProcess> {
+  return launchApi(api.dir, api.port, api.configFile);
+}
+
+/**
+ * Starts `bin/glance-api` with `configFile` (which must bind 127.0.0.1:`port`), its working
+ * directory and log in `dir`; waits until `GET /versions` answers. `stop()` removes `dir`.
+ */
+export async function launchApi(dir: string, port: number, configFile: string): Promise<ApiProcess> {
   // The server's stderr goes to a file, not a pipe: its logger writes synchronously, so a pipe
   // nobody drains (the test's event loop is blocked in runCli's spawnSync) fills up and stalls
   // every request of the server.
@@ -109,7 +125,7 @@ export async function startApi(extraIni = '', opts: { workers?: number } = {}): 
     child,
     stderr: err,
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

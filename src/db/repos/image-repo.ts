@@ -42,9 +42,6 @@ export interface DeleteImageOptions {
   status?: 'deleted' | 'pending_delete';
 }
 
-/** Statuses that do not count towards a project's image count. */
-const UNCOUNTED_STATUSES = ['killed', 'pending_delete', 'deleted'];
-
 /** Image persistence over one database handle. Safe to share between concurrent requests. */
 export class ImageRepo {
   private readonly db: Kysely<Tables>;
@@ -71,7 +68,7 @@ export class ImageRepo {
   async create(image: Image): Promise<Image> {
     const stored = this.normalized(image);
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.transaction(async (trx) => {
         const taken = await trx.selectFrom('images').select('id').where('id', '=', image.id).executeTakeFirst();
         if (taken) throw duplicate(image.id);
         await trx.insertInto('images').values(this.mapper.toRow(stored)).execute();
@@ -109,7 +106,7 @@ export class ImageRepo {
     const now = this.codec.now();
     const stored = this.normalized({ ...image, updated_at: now });
     const { id: _id, created_at: _c, deleted: _d, deleted_at: _da, ...columns } = this.mapper.toRow(stored);
-    const saved = await this.db.transaction().execute(async (trx) => {
+    const saved = await this.transaction(async (trx) => {
       let q = trx.updateTable('images').set(columns)
         .where('id', '=', image.id).where('deleted', '=', this.codec.bool(false));
       if (opts.expectedStatus !== undefined) q = q.where('status', '=', opts.expectedStatus);
@@ -130,7 +127,7 @@ export class ImageRepo {
   async delete(id: string, opts: DeleteImageOptions = {}): Promise<boolean> {
     const now = this.codec.now();
     const ts = this.codec.time(now);
-    return this.db.transaction().execute(async (trx) => {
+    return this.transaction(async (trx) => {
       const res = await trx.updateTable('images')
         .set({ deleted: this.codec.bool(true), deleted_at: ts, updated_at: ts, status: opts.status ?? 'deleted' })
         .where('id', '=', id).where('deleted', '=', this.codec.bool(false))
@@ -172,16 +169,6 @@ export class ImageRepo {
     return row ? (row.status as MemberStatus) : null;
   }
 
-  /** Number of `owner`'s images that count towards quota (not deleted, killed or pending_delete). */
-  async countImages(owner: string): Promise<number> {
-    const row = await this.db.selectFrom('images')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('owner', '=', owner).where('deleted', '=', this.codec.bool(false))
-      .where('status', 'not in', UNCOUNTED_STATUSES)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   /**
    * Sets `updated_at` to now when the image is still live in `status`: the heartbeat of a
    * running transfer. Returns whether the row matched.
@@ -200,6 +187,61 @@ export class ImageRepo {
       .where('updated_at', '<', this.codec.time(before))
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Sets property `name` to `value` only when the image has no live property of that name (the
+   * import lock, `os_glance_import_task`). Returns false when one is already set. A soft-deleted
+   * row of that name is revived (the unique key spans deleted rows).
+   */
+  async setPropertyAtomic(imageId: string, name: string, value: string): Promise<boolean> {
+    const c = this.codec;
+    const ts = c.time(c.now());
+    try {
+      return await this.transaction(async (trx) => {
+        const revived = await trx.updateTable('image_properties')
+          .set({ value, deleted: c.bool(false), deleted_at: null, updated_at: ts })
+          .where('image_id', '=', imageId).where('name', '=', name).where('deleted', '=', c.bool(true))
+          .executeTakeFirst();
+        if (Number(revived.numUpdatedRows) > 0) return true;
+        const live = await trx.selectFrom('image_properties').select('id')
+          .where('image_id', '=', imageId).where('name', '=', name).executeTakeFirst();
+        if (live) return false;
+        await trx.insertInto('image_properties')
+          .values({ image_id: imageId, name, value, created_at: ts, updated_at: ts, deleted_at: null, deleted: c.bool(false) })
+          .execute();
+        return true;
+      });
+    } catch (err) {
+      // A concurrent insert of the same name won the unique key.
+      if (SqlCodec.isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Removes property `name` only while it still holds `value`; returns whether it did. */
+  async deletePropertyAtomic(imageId: string, name: string, value: string): Promise<boolean> {
+    const c = this.codec;
+    const ts = c.time(c.now());
+    const res = await this.db.updateTable('image_properties')
+      .set({ deleted: c.bool(true), deleted_at: ts, updated_at: ts })
+      .where('image_id', '=', imageId).where('name', '=', name).where('value', '=', value)
+      .where('deleted', '=', c.bool(false))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /**
+   * The same repository working through `db`, an open transaction (a quota-guarded section, see
+   * ProjectLocks): its writes join that transaction instead of opening their own.
+   */
+  joining(db: Kysely<Tables>): ImageRepo {
+    return new ImageRepo({ db, dialect: this.codec.dialect });
+  }
+
+  // Runs `fn` in a transaction of its own, or in the caller's when the repository joined one.
+  private transaction<T>(fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
   }
 
   private async writeChildren(trx: Kysely<Tables>, image: Image, now: Date): Promise<void> {

@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../auth/request-context.js';
-import { BadRequest } from '../../domain/errors.js';
+import { BadRequest, GlanceError, StagedElsewhere } from '../../domain/errors.js';
+import { statusOf } from '../errors.js';
+import { proxyToStageHost } from '../stage-host-proxy.js';
 import type { Image } from '../../domain/image.js';
 import { imageView, type ImageViewOptions } from '../../domain/image-view.js';
 import type { PropertyProtections } from '../../policy/property-protections.js';
@@ -84,7 +86,17 @@ export function imageRoutes(deps: ImageRoutesDeps): RouteRegistrar {
       view(request.ctx, await deps.images.update(request.ctx, request.params.id, request.headers['content-type'], request.body)));
 
     app.delete<{ Params: IdParams }>('/v2/images/:id', noBody, async (request, reply) => {
-      await deps.images.delete(request.ctx, request.params.id);
+      try {
+        await deps.images.delete(request.ctx, request.params.id);
+      } catch (err) {
+        if (!(err instanceof StagedElsewhere)) throw err;
+        // As Glance: when the staging node cannot do it, the delete goes on here (its staged
+        // data is left behind there); a refusal from that node is the answer.
+        await proxyToStageHost(err.host, request, reply).catch(async (proxyErr: unknown) => {
+          if (!(proxyErr instanceof GlanceError) || statusOf(proxyErr.kind) < 500) throw proxyErr;
+          await deps.images.delete(request.ctx, request.params.id, { local: true });
+        });
+      }
       return sendNoContent(reply);
     });
 

@@ -8,7 +8,7 @@
  * directories: a location elsewhere (`file:///etc/shadow`) is `bad_uri`, never opened.
  */
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, StoreCapabilities, StoreDriver, StoreLocation, StoreWrite, WriteOptions } from '../driver.js';
@@ -196,6 +196,17 @@ export class FilesystemDriver implements StoreDriver {
     }
   }
 
+  async list(): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const d of this.dirs) {
+      // Partial writes are hidden (dot) files; everything else is committed image data.
+      for (const entry of await readdir(d.path, { withFileTypes: true }).catch(() => [])) {
+        if (entry.isFile() && !entry.name.startsWith('.')) ids.add(entry.name);
+      }
+    }
+    return [...ids];
+  }
+
   async sweep(): Promise<string[]> {
     const removed: string[] = [];
     for (const d of this.dirs) {
@@ -205,6 +216,20 @@ export class FilesystemDriver implements StoreDriver {
       }));
     }
     return removed;
+  }
+
+  async probe(): Promise<string> {
+    if (this.dirs.length === 0) throw new StoreError(this.id, 'bad_config', 'no data directory is configured');
+    for (const d of this.dirs) {
+      try {
+        if (!(await stat(d.path)).isDirectory()) throw new StoreError(this.id, 'bad_config', `${d.path} is not a directory`);
+        await access(d.path, constants.R_OK | constants.W_OK | constants.X_OK);
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        throw new StoreError(this.id, 'bad_config', `data directory ${d.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      }
+    }
+    return `data directories readable and writable (${this.dirs.map((d) => d.path).join(', ')})`;
   }
 
   private locationMetadata(path: string): Record<string, unknown> {
