@@ -117,6 +117,8 @@ done
 # ---------------------------------------------------------------------------------------------
 # 3. glance-ts.
 PORT=$(free_port)
+# The local web server of [image] http_image (section 4) must pass web-download's port filter.
+HTTP_PORT=$(free_port)
 CONF=$WORK/etc/glance-api.conf
 cat > "$CONF" <<EOF
 # Written by glance-ts scripts/tempest.sh.
@@ -124,7 +126,7 @@ cat > "$CONF" <<EOF
 bind_host = 127.0.0.1
 bind_port = $PORT
 workers = 1
-enabled_backends = fs:file
+enabled_backends = fs:file,fs2:file
 
 [database]
 connection = sqlite:///$WORK/data/glance.sqlite
@@ -135,6 +137,9 @@ default_backend = fs
 [fs]
 filesystem_store_datadir = $WORK/data/images
 
+[fs2]
+filesystem_store_datadir = $WORK/data/images2
+
 [os_glance_staging_store]
 filesystem_store_datadir = $WORK/data/staging
 
@@ -143,6 +148,7 @@ filesystem_store_datadir = $WORK/data/tasks
 
 [import_filtering_opts]
 allowed_hosts = 127.0.0.1
+allowed_ports = 80,443,$HTTP_PORT
 
 [paste_deploy]
 flavor = keystone
@@ -162,7 +168,7 @@ password = $GLANCE_PASSWORD
 enforce_new_defaults = True
 enforce_scope = True
 EOF
-mkdir -p "$WORK/data/images" "$WORK/data/staging" "$WORK/data/tasks"
+mkdir -p "$WORK/data/images" "$WORK/data/images2" "$WORK/data/staging" "$WORK/data/tasks"
 timeout 120 node "$ROOT/bin/glance-manage" --config-file "$CONF" db_sync > "$WORK/db_sync.log" 2>&1 \
   || { cat "$WORK/db_sync.log" >&2; die "db_sync failed"; }
 (cd "$WORK" && exec node "$ROOT/bin/glance-api" --config-file "$CONF") </dev/null >"$WORK/glance-api.log" 2>&1 &
@@ -176,8 +182,7 @@ for i in $(seq 1 120); do
 done
 log "glance-ts (pid $GLANCE_PID) at $URL"
 
-# A small image served locally for [image] http_image (web-download).
-HTTP_PORT=$(free_port)
+# A small image served locally for [image] http_image (web-download), on HTTP_PORT (section 3).
 head -c 1048576 /dev/urandom > "$WORK/http/cirros.img"
 (cd "$WORK/http" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$HTTP_PORT") </dev/null >"$WORK/http.log" 2>&1 &
 HTTP_PID=$!

@@ -7,12 +7,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { databaseSlice } from '../../src/config/slices.js';
-import { openDatabase } from '../../src/db/database.js';
-import { syncSchema } from '../../src/db/migrate.js';
+import type { App } from '../../src/app.js';
+import { buildAppFromConfigFile } from '../support/config-app.js';
 import { identityHeaders, type RefUser } from '../api/api-harness.js';
 
 /** A running application and its captured log. */
@@ -43,16 +39,8 @@ export async function startNotifyApp(sections: Record<string, Array<[string, str
   const confFile = join(dir, 'glance-api.conf');
   await writeFile(confFile, `${text}\n`);
 
-  const config = loadConfig({ configFiles: [confFile], configDirs: [] });
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(line); } });
-  const database = await openDatabase(databaseSlice(config));
-  try {
-    await syncSchema(database);
-  } finally {
-    await database.close();
-  }
-  const app = await buildApp(config, { logger, prepare: false });
+  const { app, logLines } = await buildAppFromConfigFile(confFile);
+  const lines = logLines();
   await app.server.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { runCli } from '../support/cli-runner.js';
+import { identityCall } from '../auth/catalog-region.js';
 import { issueToken, osEnv, type KeystoneFacts } from '../auth/keystone-fixture.js';
 
 /** A project of its own with a member user and a way to get its tokens. */
@@ -19,26 +20,15 @@ export interface QuotaProject {
   remove(): Promise<void>;
 }
 
-/** Calls the Identity API as the seeded admin. */
-async function identity(ks: KeystoneFacts, adminToken: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${ks.url}/v3${path}`, {
-    method,
-    headers: { 'x-auth-token': adminToken, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
-}
-
 /** Creates `quota-<random>` with a member user. */
 export async function createQuotaProject(ks: KeystoneFacts): Promise<QuotaProject> {
   const admin = (await issueToken(ks, 'admin')).token;
   const name = `quota-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
-  const project = (await identity(ks, admin, 'POST', '/projects', { project: { name, domain_id: 'default' } })).project as { id: string };
-  const user = (await identity(ks, admin, 'POST', '/users', { user: { name, domain_id: 'default', password, default_project_id: project.id } })).user as { id: string };
-  const roles = (await identity(ks, admin, 'GET', '/roles?name=member')).roles as Array<{ id: string }>;
-  await identity(ks, admin, 'PUT', `/projects/${project.id}/users/${user.id}/roles/${roles[0]!.id}`);
+  const project = (await identityCall(ks, admin, 'POST', '/projects', { project: { name, domain_id: 'default' } })).project as { id: string };
+  const user = (await identityCall(ks, admin, 'POST', '/users', { user: { name, domain_id: 'default', password, default_project_id: project.id } })).user as { id: string };
+  const roles = (await identityCall(ks, admin, 'GET', '/roles?name=member')).roles as Array<{ id: string }>;
+  await identityCall(ks, admin, 'PUT', `/projects/${project.id}/users/${user.id}/roles/${roles[0]!.id}`);
   const limitIds = new Map<string, string>();
   const cli = (args: string[]): string => {
     const r = runCli('openstack', args, osEnv(ks, 'admin'));
@@ -71,8 +61,8 @@ export async function createQuotaProject(ks: KeystoneFacts): Promise<QuotaProjec
     async remove() {
       for (const id of limitIds.values()) cli(['limit', 'delete', id]);
       const again = (await issueToken(ks, 'admin')).token;
-      await identity(ks, again, 'DELETE', `/users/${user.id}`).catch(() => undefined);
-      await identity(ks, again, 'DELETE', `/projects/${project.id}`).catch(() => undefined);
+      await identityCall(ks, again, 'DELETE', `/users/${user.id}`).catch(() => undefined);
+      await identityCall(ks, again, 'DELETE', `/projects/${project.id}`).catch(() => undefined);
     },
   };
 }

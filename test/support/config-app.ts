@@ -15,6 +15,8 @@ import type { Notification } from '../../src/notify/notifier.js';
 export interface ConfigApp {
   app: App;
   notifications(): Notification[];
+  /** Every log line written so far, as written. */
+  logLines(): string[];
 }
 
 /** Builds the app of `confFile` on a freshly synced database. */
@@ -31,6 +33,7 @@ export async function buildAppFromConfigFile(confFile: string): Promise<ConfigAp
   const app = await buildApp(config, { logger, prepare: false });
   return {
     app,
+    logLines: () => lines,
     notifications: () => lines
       .map((l) => JSON.parse(l) as { notification?: Notification })
       .flatMap((l) => (l.notification ? [l.notification] : [])),

@@ -69,8 +69,9 @@ function complete(request: FastifyRequest, reply: FastifyReply, elapsedMs: numbe
     bytes_sent: sent,
     bytes_received: received,
     duration_ms: Math.round(elapsedMs * 10) / 10,
-    user_id: ctx?.userId ?? null,
-    project_id: ctx?.projectId ?? null,
+    // Once authenticated, `request.log` already carries user_id and project_id (the auth plugins
+    // bind them); repeating them would write each key twice in the JSON line.
+    ...(ctx ? {} : { user_id: null, project_id: null }),
     ...(finished ? {} : { aborted: true }),
   }, 'request completed');
 }
