@@ -13,15 +13,21 @@ import type { Database } from './db/database.js';
 import { ImageRepo } from './db/repos/image-repo.js';
 import { MemberRepo } from './db/repos/member-repo.js';
 import { TaskRepo } from './db/repos/task-repo.js';
+import { PendingDeleteRepo } from './db/repos/pending-delete-repo.js';
+import { scrubberSlice } from './config/scrubber-slice.js';
+import { Scrubber } from './scrubber/scrubber.js';
+import { ScrubberLoop } from './scrubber/scrubber-loop.js';
 import { UsageRepo } from './db/repos/usage-repo.js';
-import { ProjectLocks } from './db/project-locks.js';
+import { NamedLocks } from './db/named-locks.js';
 import { imageDataRoutes } from './http/routes/image-data.js';
 import { imageRoutes } from './http/routes/images.js';
 import { infoStoresRoutes } from './http/routes/info-stores.js';
 import { imageImportRoutes } from './http/routes/image-import.js';
+import { imageLocationRoutes } from './http/routes/image-locations.js';
 import { infoUsageRoutes } from './http/routes/info-usage.js';
 import { taskRoutes } from './http/routes/tasks.js';
 import { memberRoutes } from './http/routes/members.js';
+import { metadefsRoutes } from './http/routes/metadefs-namespaces.js';
 import { schemaRoutes } from './http/routes/schemas.js';
 import type { RouteRegistrar } from './http/server.js';
 import type { Metrics } from './metrics/glance-metrics.js';
@@ -33,6 +39,7 @@ import { ImportFlow } from './import/import-flow.js';
 import { ImportService } from './import/import-service.js';
 import { buildImportPlugins } from './import/plugins/plugin-registry.js';
 import { TaskRunner } from './import/task-runner.js';
+import { LocationImportFlow } from './import/location-import-flow.js';
 import { checkImportUri } from './import/uri-filter.js';
 import { openWebDownload } from './import/web-download-source.js';
 import { KeystoneLimits } from './quota/keystone-limits.js';
@@ -44,13 +51,19 @@ import { loadCustomProperties } from './schemas/schema-image-file.js';
 import { ImageDataRemover } from './services/image-data-remover.js';
 import { DownloadService } from './services/image-download.js';
 import { ImageService } from './services/image-service.js';
+import { LocationService } from './services/image-locations.js';
+import { LocationAdmission } from './services/location-admission.js';
+import { LOCATION_IMPORT } from './services/location-rules.js';
 import { UploadService } from './services/image-upload.js';
 import { InterruptedTransfers } from './services/interrupted-transfers.js';
 import { StoreLocationDelete } from './services/store-location-delete.js';
 import { MemberService } from './services/member-service.js';
+import { createMetadefServices } from './services/metadef-services.js';
 import { TaskService } from './services/task-service.js';
 import { StoreRegistry } from './store/registry.js';
 import { HasherPool } from './stream/hasher-pool.js';
+import { buildImageCache, describeImageCache } from './app-image-cache.js';
+import { imageCacheSlice } from './config/image-cache-slice.js';
 
 /** The running Image API components. */
 export interface ImageApi {
@@ -73,6 +86,7 @@ export interface ImageApiPlan {
  */
 export function planImageApi(config: Config, logger: Logger, metrics?: Metrics): ImageApiPlan {
   const api = imageApiSlice(config);
+  const scrub = scrubberSlice(config);
   const formats = imageFormatSlice(config);
   const storeConfig = storeSlice(config);
   const heartbeatMs = config.get<number>('DEFAULT', 'upload_heartbeat_interval') * 1000;
@@ -102,6 +116,8 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
   // How other nodes reach this one for data staged here (Glance's `self_url`).
   const selfUrl = api.workerSelfReferenceUrl ?? api.publicEndpoint;
   if (limitsConfig === null && api.userStorageQuota > 0) logger.info({ user_storage_quota: api.userStorageQuota }, 'legacy storage quota enabled');
+  const cacheConfig = imageCacheSlice(config);
+  describeImageCache(cacheConfig, logger);
   const hashers = HasherPool.create({ hashingAlgorithm: api.hashingAlgorithm });
 
   return {
@@ -119,23 +135,48 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
       const recovery = new InterruptedTransfers(repo, stores, heartbeatMs, logger);
       recovery.start();
 
+      const locks = new NamedLocks(database);
       const limits = limitsConfig === null ? null : new KeystoneLimits(limitsConfig, logger.child({ component: 'keystone-limits' }));
       const quota = new QuotaChecker({
         limits,
         usage: new UsageRepo(database),
         images: repo,
-        locks: new ProjectLocks(database),
+        locks,
         userStorageQuota: api.userStorageQuota,
       });
       const data = new ImageDataRemover(stores, logger);
+      const imageCache = await buildImageCache(cacheConfig, { database, images: repo, stores, hashers, policy, logger });
+      const pendingDeletes = new PendingDeleteRepo(database, repo);
+      // `scrubber_in_api`: this process scrubs pending_delete images itself (no glance-scrubber).
+      const scrubLoop = !scrub.inApi ? null : new ScrubberLoop(
+        new Scrubber({ images: repo, pending: pendingDeletes, data, config: scrub, log: logger.child({ component: 'scrubber' }) }),
+        scrub.wakeupTime, logger.child({ component: 'scrubber' }));
+      const admission = new LocationAdmission(stores, quota);
+      const locations = new LocationService({
+        images: repo,
+        tasks: new TaskRepo(database),
+        admission,
+        data,
+        policy,
+        notifier,
+        checkUri: async (uri) => { await checkImportUri(uri, filtering); },
+        // The runner is built below; a location is only added once the server serves requests.
+        run: (task, ctx) => runner.start(task, { ctx }),
+        config: { imageLocationQuota: api.imageLocationQuota, hashingAlgorithm: api.hashingAlgorithm },
+        log: logger,
+      });
       const images = new ImageService({
         images: repo,
+        locks,
         data,
+        delayedDelete: scrub.delayedDelete ? pendingDeletes : null,
+        cache: imageCache.eviction,
         validator,
         notifier,
         policy,
         protections,
         quota,
+        locations,
         config: {
           quotas: { imagePropertyQuota: api.imagePropertyQuota, imageTagQuota: api.imageTagQuota },
           showMultipleLocations: api.showMultipleLocations,
@@ -164,7 +205,7 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
         },
       });
       const storeLocations = new StoreLocationDelete({ images: repo, stores, data, policy, log: logger });
-      const downloads = new DownloadService({ images: repo, policy, stores, notifier, log: logger });
+      const downloads = new DownloadService({ images: repo, policy, stores, notifier, log: logger, cache: imageCache.downloads });
       const members = new MemberService({
         images: repo, members: new MemberRepo(database), policy, notifier, imageMemberQuota: api.imageMemberQuota,
       });
@@ -183,6 +224,16 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
         tasks,
         images: repo,
         flow,
+        flows: {
+          [LOCATION_IMPORT]: new LocationImportFlow({
+            images: repo,
+            admission,
+            hashers,
+            notifier,
+            config: { doSecureHash: api.doSecureHash, httpRetries: api.httpRetries, hashingAlgorithm: api.hashingAlgorithm, selfUrl },
+            log: logger.child({ component: 'location-import' }),
+          }),
+        },
         staging: stores.staging,
         notifier,
         config: { taskTimeToLiveHours, heartbeatMs },
@@ -208,6 +259,7 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
         config: { enabledMethods: api.enabledImportMethods, taskTimeToLiveHours, selfUrl },
         log: logger,
       });
+      scrubLoop?.start();
       return {
         stores,
         routes: [
@@ -224,17 +276,23 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
             publicEndpoint: api.publicEndpoint,
             importMethods: api.enabledImportMethods,
             storeIds: stores.storeIds(),
+            canSeeLocations: (ctx, image) => policy.canGetImageLocation(ctx, image),
           }),
           imageDataRoutes({ uploads, downloads, storeLocations, multistore: stores.multistore, ...(metrics ? { metrics } : {}) }),
           memberRoutes({ members }),
           infoStoresRoutes(stores),
           infoUsageRoutes(quota),
           imageImportRoutes({ imports, enabledMethods: api.enabledImportMethods }),
+          imageLocationRoutes({ locations }),
+          imageCache.routes,
           taskRoutes({ imports, tasks: new TaskService({ tasks, images: repo, policy, paging: { limitParamDefault: api.limitParamDefault, apiLimitMax: api.apiLimitMax } }) }),
+          metadefsRoutes(createMetadefServices({ database, policy, notifier, paging: { limitParamDefault: api.limitParamDefault, apiLimitMax: api.apiLimitMax } })),
         ],
         async close() {
           recovery.stop();
+          await scrubLoop?.stop();
           await runner.close();
+          await imageCache.close();
           await limits?.close();
           await hashers.close();
           await stores.close();

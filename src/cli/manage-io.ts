@@ -44,6 +44,24 @@ export class ManageExit extends Error {
   }
 }
 
+/**
+ * Runs a command body and turns its outcome into an exit status: 0, a ManageExit's code (its
+ * text written to `io.err`), or 1 with `ERROR: <message>` for anything else.
+ */
+export async function exitCodeOf(body: () => Promise<void>, io: ManageIo): Promise<number> {
+  try {
+    await body();
+    return 0;
+  } catch (err) {
+    if (err instanceof ManageExit) {
+      if (err.text !== null) io.err(err.text);
+      return err.code;
+    }
+    io.err(`ERROR: ${(err as Error).message ?? String(err)}`);
+    return 1;
+  }
+}
+
 /** Local time as oslo.log prints it: `2025-03-01 17:21:08.035`. */
 export function logTimestamp(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -5,7 +5,9 @@
  * `db version`, `db_upgrade [V]` / `db upgrade [--version V]`, `db_version_control [V]` /
  * `db version_control [--version V]`, `db_expand` / `db expand`, `db_migrate` / `db migrate`,
  * `db_contract` / `db contract`, `db_check` / `db check`,
- * `db purge [--age_in_days N] [--max_rows N]`, `db purge_images_table [...]`.
+ * `db purge [--age_in_days N] [--max_rows N]`, `db purge_images_table [...]`,
+ * `db load_metadefs [--path P] [--merge] [--prefer_new] [--overwrite]` / `db_load_metadefs [P [M [N [O]]]]`,
+ * `db unload_metadefs`, `db export_metadefs [--path P]` / `db_export_metadefs [P]`.
  */
 import { readFileSync } from 'node:fs';
 import { parseCliArgs, defaultConfigFiles, helpText } from '../config/cli-args.js';
@@ -16,8 +18,9 @@ import {
   dbCheck, dbCommandContext, dbContract, dbExpand, dbMigrate, dbSync, dbUpgrade, dbVersion, dbVersionControl,
   type DbCommandContext,
 } from './db-phases.js';
+import { dbExportMetadefs, dbLoadMetadefs, dbUnloadMetadefs } from './db-metadefs.js';
 import { dbPurge } from './db-purge.js';
-import { ManageExit, processIo, type ManageIo } from './manage-io.js';
+import { exitCodeOf, ManageExit, processIo, type ManageIo } from './manage-io.js';
 
 /** A parsed `db` command: action name plus its positional arguments and `--name value` options. */
 interface DbCommand {
@@ -25,6 +28,8 @@ interface DbCommand {
   args: string[];
   options: Record<string, string>;
 }
+
+const FLAGS = new Set(['merge', 'prefer_new', 'overwrite']);
 
 const ACTIONS = new Set([
   'sync', 'version', 'upgrade', 'version_control', 'expand', 'migrate', 'contract', 'check',
@@ -42,17 +47,7 @@ export async function runManage(argv: string[], io: ManageIo = processIo()): Pro
 
 /** Same as runManage but returns the exit code instead of setting it (for tests). */
 export async function manageExitCode(argv: string[], io: ManageIo = processIo()): Promise<number> {
-  try {
-    await runCommand(argv, io);
-    return 0;
-  } catch (err) {
-    if (err instanceof ManageExit) {
-      if (err.text !== null) io.err(err.text);
-      return err.code;
-    }
-    io.err(`ERROR: ${(err as Error).message ?? String(err)}`);
-    return 1;
-  }
+  return exitCodeOf(() => runCommand(argv, io), io);
 }
 
 async function runCommand(argv: string[], io: ManageIo): Promise<void> {
@@ -79,7 +74,7 @@ async function runCommand(argv: string[], io: ManageIo): Promise<void> {
   const config = loadConfig({ configFiles: files, configDirs: cli.configDirs });
   const database = await openDatabase(databaseSlice(config));
   try {
-    await dispatch(dbCommandContext(database, io), command);
+    await dispatch(dbCommandContext(database, io), command, config.get<string>('DEFAULT', 'metadata_source_path'));
   } finally {
     await database.close();
   }
@@ -106,6 +101,11 @@ function parseDbCommand(words: string[], configFiles: string[], configDirs: stri
       args.push(w);
       continue;
     }
+    // argparse `store_true` options of load_metadefs take no value.
+    if (FLAGS.has(m[1]!) && m[2] === undefined) {
+      options[m[1]!] = 'true';
+      continue;
+    }
     const value = m[2] ?? rest[++i];
     if (value === undefined) throw usage(`glance-manage: error: argument --${m[1]}: expected one argument`);
     if (m[1] === 'config-file') configFiles.push(value);
@@ -119,7 +119,7 @@ function usage(message: string): ManageExit {
   return new ManageExit(message, 2);
 }
 
-async function dispatch(c: DbCommandContext, cmd: DbCommand): Promise<void> {
+async function dispatch(c: DbCommandContext, cmd: DbCommand, metadataSourcePath: string): Promise<void> {
   const version = cmd.options['version'] ?? cmd.args[0] ?? null;
   switch (cmd.action) {
     case 'sync':
@@ -141,8 +141,18 @@ async function dispatch(c: DbCommandContext, cmd: DbCommand): Promise<void> {
     case 'purge':
     case 'purge_images_table':
       return dbPurge(c, cmd.options['age_in_days'] ?? null, cmd.options['max_rows'] ?? null, cmd.action !== 'purge');
-    default:
-      throw new ManageExit(`glance-manage db ${cmd.action} is not implemented by glance-ts yet`);
+    case 'load_metadefs': {
+      // The legacy `db_load_metadefs PATH MERGE PREFER_NEW OVERWRITE` takes positionals; any given value is true.
+      const flag = (name: string, position: number) => name in cmd.options || Boolean(cmd.args[position]);
+      return dbLoadMetadefs(c, {
+        path: cmd.options['path'] ?? cmd.args[0] ?? null,
+        merge: flag('merge', 1), preferNew: flag('prefer_new', 2), overwrite: flag('overwrite', 3),
+      }, metadataSourcePath);
+    }
+    case 'unload_metadefs':
+      return dbUnloadMetadefs(c);
+    case 'export_metadefs':
+      return dbExportMetadefs(c, cmd.options['path'] ?? cmd.args[0] ?? null, metadataSourcePath);
   }
 }
 

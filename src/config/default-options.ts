@@ -62,6 +62,8 @@ export const defaultOptions: readonly OptionSpec[] = [
   opt.str('property_protection_rule_format', 'roles', { choices: ['roles', 'policies'] }),
   opt.str('location_strategy', 'location_order', { choices: ['location_order', 'store_type'] }),
   opt.str('data_api', 'glance.db.sqlalchemy.api'),
+  // Where `glance-manage db load_metadefs` reads and `db export_metadefs` writes metadefs files.
+  opt.str('metadata_source_path', '/etc/glance/metadefs/'),
   opt.str('metadata_encryption_key', null, { secret: true }),
   opt.str('digest_algorithm', 'sha256', { deprecatedForRemoval: true }),
 
@@ -69,12 +71,14 @@ export const defaultOptions: readonly OptionSpec[] = [
   opt.bool('delayed_delete', false),
   opt.int('scrub_time', 0, { min: 0 }),
   opt.int('scrub_pool_size', 1, { min: 1 }),
-  opt.int('wakeup_time', 300),
+  opt.int('wakeup_time', 300, { min: 0 }),
   opt.bool('daemon', false),
+  // glance-ts: glance-api runs the scrubber itself every wakeup_time seconds (no glance-scrubber daemon).
+  opt.bool('scrubber_in_api', false, { help: 'Run scrubber passes inside glance-api every wakeup_time seconds.' }),
 
   // Image cache.
   opt.str('image_cache_dir'),
-  opt.str('image_cache_driver', 'centralized_db', { choices: ['sqlite', 'xattr', 'centralized_db'] }),
+  opt.str('image_cache_driver', 'centralized_db', { choices: ['sqlite', 'xattr', 'centralized_db'], ignoreCase: true }),
   opt.int('image_cache_max_size', 10737418240, { min: 0 }),
   opt.int('image_cache_stall_time', 86400, { min: 0 }),
   opt.str('image_cache_sqlite_db', 'cache.db'),

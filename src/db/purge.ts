@@ -21,10 +21,19 @@ function cutoff(ageInDays: number, now: Date): string {
 
 const limit = (maxRows: number) => (maxRows === -1 ? sql`` : sql` LIMIT ${sql.lit(maxRows)}`);
 
+// Rows a delayed delete still needs are kept, unlike Glance's purge: a `pending_delete` image
+// (and its location, properties, tags and members) is data the scrubber has not removed yet, or
+// an image `glance-scrubber --restore` may bring back; purging them would orphan the data.
+function keepPending(table: string) {
+  if (table === 'images' || table === 'image_locations') return sql` AND status <> 'pending_delete'`;
+  if (table === 'tasks') return sql``;
+  return sql` AND image_id NOT IN (SELECT P.id FROM images P WHERE P.status = 'pending_delete')`;
+}
+
 // The doubly nested select is needed because MySQL refuses LIMIT inside an IN subquery.
 async function purgeTable(database: Database, table: string, before: string, maxRows: number): Promise<number> {
   const r = await sql`DELETE FROM ${sql.table(table)} WHERE id IN (SELECT T1.id FROM (
-      SELECT id FROM ${sql.table(table)} WHERE deleted_at < ${before} ORDER BY deleted_at${limit(maxRows)}) AS T1)`.execute(
+      SELECT id FROM ${sql.table(table)} WHERE deleted_at < ${before}${keepPending(table)} ORDER BY deleted_at${limit(maxRows)}) AS T1)`.execute(
     database.db,
   );
   return Number(r.numAffectedRows ?? 0n);

@@ -10,6 +10,7 @@ import type { RequestContext } from '../auth/request-context.js';
 import type { RequestMetrics } from '../metrics/glance-metrics.js';
 import type { ServerConfig, VersionsConfig } from '../config/slices.js';
 import { isKeystoneFlavor } from '../config/keystone-auth-slice.js';
+import { isCachingFlavor } from '../config/image-cache-slice.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { clientErrorResponse, installErrorHandler } from './errors.js';
 import type { CorsConfig, ProxyHeadersConfig } from '../config/middleware-slice.js';
@@ -69,15 +70,17 @@ const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /**
  * Throws StartupError for server settings glance-ts cannot honour; `buildServer` calls it, and
  * callers may call it earlier to fail before opening the database or forking workers.
- * Today: a `[paste_deploy] flavor` other than `keystone`, `keystone+caching` or
- * `keystone+cachemanagement` (the cache filters are not implemented; silently running
- * unauthenticated instead of an unknown flavor would be worse).
+ * Today: a `[paste_deploy] flavor` other than Glance's `keystone`, `keystone+caching`,
+ * `keystone+cachemanagement`, `caching` or `cachemanagement` (the last two unauthenticated with
+ * the image cache); silently running unauthenticated instead of an unknown flavor would be worse.
  */
 export function checkServerConfig(cfg: ServerConfig): void {
-  if (cfg.pasteFlavor !== null && cfg.pasteFlavor.trim() !== '' && !isKeystoneFlavor(cfg.pasteFlavor)) {
+  const flavor = cfg.pasteFlavor;
+  if (flavor !== null && flavor.trim() !== '' && !isKeystoneFlavor(flavor) && !isCachingFlavor(flavor)) {
     throw new StartupError(
-      `[paste_deploy] flavor = ${cfg.pasteFlavor}: glance-ts supports the keystone flavors only. ` +
-      'Use flavor = keystone, or remove the option to run the API unauthenticated (trusted networks only).',
+      `[paste_deploy] flavor = ${flavor}: glance-ts supports the flavors keystone, keystone+caching, ` +
+      'keystone+cachemanagement, caching and cachemanagement. Use flavor = keystone, or remove the option to run the API ' +
+      'unauthenticated (trusted networks only).',
     );
   }
 }

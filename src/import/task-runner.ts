@@ -16,7 +16,7 @@ import type { TaskRepo } from '../db/repos/task-repo.js';
 import { moveTask, type Task } from '../domain/task.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { StoreDriver } from '../store/driver.js';
-import type { ImportCaller, ImportFlow } from './import-flow.js';
+import type { ImportCaller, ImportFlow, ProgressReporter } from './import-flow.js';
 import { IMPORT_LOCK } from '../domain/import-properties.js';
 import { taskNotification } from './task-notification.js';
 
@@ -25,12 +25,20 @@ export interface TaskRunnerDeps {
   tasks: TaskRepo;
   images: ImageRepo;
   flow: ImportFlow;
+  /** Flows of other task types (`location_import`), run and reverted like imports. */
+  flows?: Readonly<Record<string, TaskFlow>>;
   staging: StoreDriver;
   notifier: Notifier;
   config: { taskTimeToLiveHours: number; heartbeatMs: number };
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Told of every finished task (metrics). */
   onFinished?: (task: Task) => void;
+}
+
+/** A task type's work: `run` rejects after reverting; `revert` (never throws) undoes a stale task's. */
+export interface TaskFlow {
+  run(task: Task, caller: ImportCaller, signal: AbortSignal, progress: ProgressReporter): Promise<Record<string, unknown>>;
+  revert(task: Task): Promise<void>;
 }
 
 /** Message of a task failed because its runner went away. */
@@ -59,6 +67,7 @@ export class TaskRunner {
     for (const task of await this.deps.tasks.stale(['pending', 'processing'], before)) {
       if (this.running.has(task.id)) continue;
       if (task.type === 'api_image_import') await this.deps.flow.revert(task);
+      else await this.deps.flows?.[task.type]?.revert(task);
       if (await this.finish(task, 'failure', { message: INTERRUPTED })) failed.push(task.id);
     }
     if (failed.length > 0) this.deps.log.warn({ task_ids: failed }, 'failed import tasks whose process stopped; their images were reverted');
@@ -119,7 +128,7 @@ export class TaskRunner {
       saving = saving.then(() => tasks.save({ ...current, message: m }, { expectedStatus: 'processing' })).catch(() => undefined);
     };
     try {
-      const result = await this.deps.flow.run(current, caller, signal, progress);
+      const result = await (this.deps.flows?.[current.type] ?? this.deps.flow).run(current, caller, signal, progress);
       await saving;
       await this.finish({ ...current, message }, 'success', { result });
     } catch (err) {

@@ -77,6 +77,11 @@ export class PolicyChecker {
     return this.allows(ctx, 'get_image', imageTarget(ctx, image));
   }
 
+  /** True when `get_image_location` allows the caller to see the image's locations in its view. */
+  canGetImageLocation(ctx: RequestContext, image: Image): boolean {
+    return this.allows(ctx, 'get_image_location', imageTarget(ctx, image));
+  }
+
   /**
    * A PATCH changing property `name`: a visibility change must pass `publicize_image` or
    * `communitize_image` first, then every change passes `modify_image`.
@@ -118,9 +123,27 @@ export class PolicyChecker {
     this.mutatingRule(ctx, image, 'reactivate');
   }
 
-  /** `set_image_location` (adding or replacing locations). */
+  /**
+   * `set_image_location` (adding or replacing locations by PATCH). With legacy defaults the
+   * owner check applies too (the rule alone would let any reader of an image repoint its data).
+   */
   setImageLocation(ctx: RequestContext, image: Image): void {
-    this.imageRule(ctx, image, 'set_image_location');
+    this.mutatingRule(ctx, image, 'set_image_location');
+  }
+
+  /** `add_image_location` (`POST /v2/images/{id}/locations`, API 2.17). */
+  addImageLocation(ctx: RequestContext, image: Image): void {
+    this.imageRule(ctx, image, 'add_image_location');
+  }
+
+  /** `fetch_image_location` (`GET /v2/images/{id}/locations`, API 2.17). */
+  fetchImageLocation(ctx: RequestContext, image: Image): void {
+    this.imageRule(ctx, image, 'fetch_image_location');
+  }
+
+  /** The `service_api` rule: the caller is another OpenStack service (nova, cinder, …). */
+  isServiceCaller(ctx: RequestContext): boolean {
+    return this.allows(ctx, 'service_api', projectTarget(ctx));
   }
 
   /** `delete_image_location`. */
@@ -176,6 +199,34 @@ export class PolicyChecker {
     const target = projectTarget(ctx);
     if (!this.allows(ctx, 'tasks_api_access', target)) throw new PolicyDenied('tasks_api_access');
     if (action !== null && !this.allows(ctx, action, target)) throw new PolicyDenied(action);
+  }
+
+  /**
+   * The cache API's rules (`cache_list`, `cache_image`, `cache_delete`), on the image's target
+   * when the call names an existing image. A refusal is Glance's bare 403 ("Access was denied to
+   * this resource."), never turned into a 404.
+   */
+  manageImageCache(ctx: RequestContext, action: 'cache_list' | 'cache_image' | 'cache_delete', image: Image | null): void {
+    const target = image === null ? projectTarget(ctx) : imageTarget(ctx, image);
+    if (!this.allows(ctx, action, target)) throw new Forbidden();
+  }
+
+  /**
+   * A metadef rule (`get_metadef_namespace`, `add_metadef_object`, …) on `namespace`, whose owner
+   * and visibility are the target (without one, the caller's project), as Glance's
+   * MetadefAPIPolicy: a refusal is a bare 404 when the caller may not even
+   * `get_metadef_namespace` that target, else 403 naming the rule.
+   */
+  metadef(ctx: RequestContext, action: string, namespace?: { owner: string; visibility: string }): void {
+    const target: PolicyTarget = namespace ? { project_id: namespace.owner, visibility: namespace.visibility } : projectTarget(ctx);
+    if (this.allows(ctx, action, target)) return;
+    if (action === 'get_metadef_namespace' || !this.allows(ctx, 'get_metadef_namespace', target)) throw new NotFound();
+    throw new PolicyDenied(action);
+  }
+
+  /** The decision of {@link metadef} without throwing (filters list pages). */
+  canMetadef(ctx: RequestContext, action: string, namespace: { owner: string; visibility: string }): boolean {
+    return this.allows(ctx, action, { project_id: namespace.owner, visibility: namespace.visibility });
   }
 
   private allows(ctx: RequestContext, action: string, target: PolicyTarget): boolean {

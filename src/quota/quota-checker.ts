@@ -8,13 +8,13 @@
  * is not limited.
  *
  * `guarded` runs a check and the write it allows as one step under a per-project lock (see
- * ProjectLocks), so concurrent requests cannot overshoot a count limit as they can in Glance.
+ * NamedLocks), so concurrent requests cannot overshoot a count limit as they can in Glance.
  * Data sizes stay soft limits, as in Glance: they are checked before the data flows, so
  * concurrent uploads may together pass `image_size_total`.
  */
 import type { RequestContext } from '../auth/request-context.js';
 import { KeystoneUnavailable } from '../auth/keystone-session.js';
-import { ProjectLocks, ProjectLockTimeout } from '../db/project-locks.js';
+import { LockTimeout, type NamedLocks } from '../db/named-locks.js';
 import type { ImageRepo } from '../db/repos/image-repo.js';
 import type { UsageRepo } from '../db/repos/usage-repo.js';
 import { ServiceUnavailable, TooLarge } from '../domain/errors.js';
@@ -40,7 +40,7 @@ export interface QuotaCheckerDeps {
   limits: { limits(project: string): Promise<ResourceLimits> } | null;
   usage: UsageRepo;
   images: ImageRepo;
-  locks: ProjectLocks;
+  locks: NamedLocks;
   /** `user_storage_quota` in bytes, 0 = unlimited; ignored with unified limits, as in Glance. */
   userStorageQuota: number;
 }
@@ -78,12 +78,12 @@ export class QuotaChecker {
     // Limits are read before locking: no Keystone round trip while holding the lock.
     const limits = await this.limitsOf(project);
     try {
-      return await this.deps.locks.run(project, (trx) => fn({
+      return await this.deps.locks.run(`project:${project}`, (trx) => fn({
         images: this.deps.images.joining(trx),
         enforce: (deltas) => this.compare(project, limits, deltas, this.deps.usage.joining(trx)),
       }));
     } catch (err) {
-      if (err instanceof ProjectLockTimeout) throw new ServiceUnavailable(`The quota usage of project ${project} is busy. Please try again later.`, { cause: err });
+      if (err instanceof LockTimeout) throw new ServiceUnavailable(`The quota usage of project ${project} is busy. Please try again later.`, { cause: err });
       throw err;
     }
   }

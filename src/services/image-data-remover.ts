@@ -13,14 +13,14 @@ export class ImageDataRemover {
 
   /**
    * Deletes every live location's data and the staged copy. A missing object is logged and
-   * skipped (the goal state is reached); any other store error is thrown, leaving the caller's
+   * skipped (the goal state is reached), data in a read-only store is left alone (as Glance
+   * ignores StoreDeleteNotSupported); any other store error is thrown, leaving the caller's
    * record untouched so the delete can be retried.
    */
   async deleteAll(image: Image): Promise<void> {
     for (const location of image.locations) {
       if (location.status === 'deleted') continue;
-      const driver = this.stores.forLocation(location.url, location.metadata);
-      await this.ignoreMissing(image, () => driver.delete({ url: location.url, metadata: location.metadata }));
+      await this.deleteLocation(image, location);
     }
     await this.deleteStaged(image.id);
   }

@@ -1,7 +1,8 @@
 /**
  * Image data download (`GET /v2/images/{id}/file`): whole or one byte range, streamed from the
- * first store that can serve the image, with Glance's headers and the `image.send`
- * notification once the bytes are out.
+ * image cache when it holds the image, else from the first store that can serve it (a whole
+ * download then also fills the cache), with Glance's headers and the `image.send` notification
+ * once the bytes are out.
  */
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -20,6 +21,17 @@ export type Download =
   | { kind: 'empty' }
   | { kind: 'data'; image: Image; stream: Readable; range: ByteRange | null; length: number };
 
+/**
+ * The image cache as downloads use it (src/cache/image-cache.ts). Neither method rejects: a
+ * cache that fails just means the data comes from the store.
+ */
+export interface DownloadCache {
+  /** The cached copy of `image` (the bytes of `range`, or all of them), or null on a miss. */
+  read(image: Image, range: ByteRange | null): Promise<Readable | null>;
+  /** A whole-image `stream` read from a store, teed into the cache when the image may be cached. */
+  tee(image: Image, stream: Readable): Promise<Readable>;
+}
+
 /** Collaborators of the download use case. */
 export interface DownloadDeps {
   images: ImageRepo;
@@ -28,6 +40,8 @@ export interface DownloadDeps {
   stores: StoreRegistry;
   notifier: Notifier;
   log: Pick<Logger, 'warn'>;
+  /** The image cache, when downloads go through it (a caching paste flavor); else absent. */
+  cache?: DownloadCache | null;
 }
 
 /** The request headers a download depends on. */
@@ -54,12 +68,16 @@ export class DownloadService {
     const locations = image.locations.filter((l) => l.status === 'active');
     if (locations.length === 0 || image.size === null) return { kind: 'empty' };
     const range = requestedRange(req.range, req.contentRange, image.size);
+    const length = range === null ? image.size : range.end - range.start + 1;
+    const cache = this.deps.cache ?? null;
+    const cached = await cache?.read(image, range);
+    if (cached) return { kind: 'data', image, stream: cached, range, length };
     let lastError: unknown;
     for (const location of locations) {
       try {
         const stream = await this.read(location, range);
-        const length = range === null ? image.size : range.end - range.start + 1;
-        return { kind: 'data', image, stream, range, length };
+        // Only whole-image reads fill the cache (Glance never caches partial downloads).
+        return { kind: 'data', image, stream: cache && range === null ? await cache.tee(image, stream) : stream, range, length };
       } catch (err) {
         lastError = err;
         this.deps.log.warn({ err, image_id: id }, 'could not read an image location; trying the next one');

@@ -1,9 +1,9 @@
 /**
  * Applies parsed PATCH changes (see `parseImagePatch`) to an image, with the rules Glance's
  * images controller and domain object enforce while doing so. Pure: returns a new image and a
- * record of what changed; the caller saves it. Location semantics are a later issue: location
- * changes are refused (403) unless `show_multiple_locations`, and otherwise handed back
- * unapplied in `locationChanges`.
+ * record of what changed; the caller saves it. Location changes are refused (403) unless
+ * `show_multiple_locations`, and otherwise handed back unapplied in `locationChanges` (they
+ * need the stores: `image-locations.ts` applies them).
  */
 import { BadRequest, Conflict, Forbidden } from '../domain/errors.js';
 import { assertNoFourByteUnicode } from '../domain/four-byte-unicode.js';

@@ -1,5 +1,5 @@
 /**
- * UsageRepo (the quota usage counts) and ProjectLocks (guarded check-then-write) — one suite run
+ * UsageRepo (the quota usage counts) and NamedLocks (guarded check-then-write) — one suite run
  * against every dialect. The lock cases use two independent database handles, as two API nodes
  * sharing one database would.
  */
@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Dialect } from '../../src/db/connection-url.js';
 import type { Database } from '../../src/db/database.js';
-import { ProjectLocks } from '../../src/db/project-locks.js';
+import { NamedLocks } from '../../src/db/named-locks.js';
 import { ImageRepo } from '../../src/db/repos/image-repo.js';
 import { UsageRepo } from '../../src/db/repos/usage-repo.js';
 import type { Image } from '../../src/domain/image.js';
@@ -22,7 +22,7 @@ function location(n: number, status: Image['locations'][number]['status'] = 'act
 
 /** Registers the usage suite for `dialect`; `skip` is a reason to skip it, if any. */
 export function usageRepoSuite(dialect: Dialect, skip?: string): void {
-  describe(`UsageRepo and ProjectLocks on ${dialect}`, { skip }, () => {
+  describe(`UsageRepo and NamedLocks on ${dialect}`, { skip }, () => {
     let scratch: ScratchDatabase;
     let images: ImageRepo;
     let usage: UsageRepo;
@@ -82,12 +82,12 @@ export function usageRepoSuite(dialect: Dialect, skip?: string): void {
     it('guards check-then-create: ten concurrent creates through two nodes against a limit of five make five', async () => {
       // On SQLite both nodes share one handle: a second handle in this process would wait for the
       // file lock synchronously (better-sqlite3), stalling the event loop of the holder too. The
-      // two ProjectLocks still have separate in-process queues, so the database lock is what
+      // two NamedLocks still have separate in-process queues, so the database lock is what
       // keeps them apart.
       const other: Database | null = dialect === 'sqlite' ? null : await scratch.openAnother();
       try {
         const nodes = [scratch.database, other ?? scratch.database].map((database) => ({
-          locks: new ProjectLocks(database), images: new ImageRepo(database), usage: new UsageRepo(database),
+          locks: new NamedLocks(database), images: new ImageRepo(database), usage: new UsageRepo(database),
         }));
         const owner = 'race-owner';
         const attempt = (i: number) => {
@@ -110,7 +110,7 @@ export function usageRepoSuite(dialect: Dialect, skip?: string): void {
     });
 
     it('rolls back a guarded section that throws and releases the lock', async () => {
-      const locks = new ProjectLocks(scratch.database);
+      const locks = new NamedLocks(scratch.database);
       const owner = 'rollback-owner';
       await assert.rejects(locks.run(owner, async (trx) => {
         await images.joining(trx).create(makeImage({ owner }));
@@ -125,8 +125,8 @@ export function usageRepoSuite(dialect: Dialect, skip?: string): void {
     it('does not serialise different projects on other handles behind a held lock', { skip: dialect === 'sqlite' ? 'SQLite has one write lock for the whole file' : undefined }, async () => {
       const other = await scratch.openAnother();
       try {
-        const a = new ProjectLocks(scratch.database);
-        const b = new ProjectLocks(other);
+        const a = new NamedLocks(scratch.database);
+        const b = new NamedLocks(other);
         let release!: () => void;
         const held = a.run('project-a', () => new Promise<void>((r) => { release = r; }));
         await new Promise((r) => setTimeout(r, 50));

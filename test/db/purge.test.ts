@@ -24,6 +24,16 @@ async function seed(d: Database): Promise<void> {
   await image('live', null);
   await image('gone-old', OLD);
   await image('gone-recent', RECENT);
+  // A delayed delete the scrubber has not reached: its rows must survive every purge.
+  await d.db.insertInto('images').values({
+    id: 'pending-old', status: 'pending_delete', created_at: OLD, deleted: true, deleted_at: OLD, min_disk: 0, min_ram: 0,
+  }).execute();
+  await d.db.insertInto('image_locations').values({
+    image_id: 'pending-old', value: 'file:///data/pending-old', status: 'pending_delete', created_at: OLD, deleted: true, deleted_at: OLD,
+  }).execute();
+  await d.db.insertInto('image_properties').values({
+    image_id: 'pending-old', name: 'kept', value: 'v', created_at: OLD, deleted: true, deleted_at: OLD,
+  }).execute();
   const prop = (name: string, deletedAt: Date | null) =>
     d.db.insertInto('image_properties').values({
       image_id: 'live', name, value: 'v', created_at: OLD, deleted: deletedAt !== null, deleted_at: deletedAt,
@@ -52,18 +62,19 @@ for (const dialect of ['sqlite', 'mysql', 'postgresql'] as const) {
       await syncSchema(s.database);
       await seed(s.database);
       assert.equal((await run('purge', '--age_in_days', '30', '--max_rows', '2')).code, 0);
-      assert.deepEqual(await ids(s.database, 'image_properties', 'name'), ['alive', 'old3', 'recent']);
+      assert.deepEqual(await ids(s.database, 'image_properties', 'name'), ['alive', 'kept', 'old3', 'recent']);
       assert.deepEqual(await ids(s.database, 'tasks', 'id'), ['task-live']);
       assert.deepEqual(await ids(s.database, 'task_info', 'task_id'), ['task-live']);
       assert.deepEqual(await ids(s.database, 'image_tags', 'value'), ['t']);
-      assert.deepEqual(await ids(s.database, 'images', 'id'), ['gone-old', 'gone-recent', 'live']);
+      assert.deepEqual(await ids(s.database, 'images', 'id'), ['gone-old', 'gone-recent', 'live', 'pending-old']);
       const r = await run('purge', '--age_in_days=30', '--max_rows=-1');
       assert.equal(r.code, 0);
       assert.ok(r.io.lines.some((l) => / INFO glance\.db\.sqlalchemy\.api \[-\] Deleted 1 row\(s\) from table image_properties$/.test(l)));
-      assert.deepEqual(await ids(s.database, 'image_properties', 'name'), ['alive', 'recent']);
+      assert.deepEqual(await ids(s.database, 'image_properties', 'name'), ['alive', 'kept', 'recent']);
+      assert.deepEqual(await ids(s.database, 'image_locations', 'image_id'), ['pending-old']);
 
       assert.equal((await run('purge_images_table', '--age_in_days', '180')).code, 0);
-      assert.deepEqual(await ids(s.database, 'images', 'id'), ['gone-recent', 'live']);
+      assert.deepEqual(await ids(s.database, 'images', 'id'), ['gone-recent', 'live', 'pending-old']);
 
       const bad = await run('purge', '--age_in_days', '-1');
       assert.equal(bad.code, 1);

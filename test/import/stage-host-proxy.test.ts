@@ -8,10 +8,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, launchApi, startApi, type ApiProcess } from '../support/api-process.js';
+import { startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const ID_HEADERS = { 'x-roles': 'member,reader', 'x-project-id': 'two-nodes', 'x-user-id': 'u' };
@@ -22,15 +21,7 @@ describe('two API nodes with worker_self_reference_url', () => {
 
   before(async () => {
     a = await startApi('[DEFAULT]\nworker_self_reference_url = http://127.0.0.1:$bind_port');
-    // Node B: the same database and image store, its own port and staging area.
-    const dir = mkdtempSync(join(tmpdir(), 'glance-ts-b-'));
-    const port = await freePort();
-    const conf = readFileSync(a.configFile, 'utf8')
-      .replace(`bind_port = ${a.port}`, `bind_port = ${port}`)
-      .replace(join(a.dir, 'staging'), join(dir, 'staging'))
-      .replace(join(a.dir, 'tasks'), join(dir, 'tasks'));
-    writeFileSync(join(dir, 'glance-api.conf'), conf);
-    b = await launchApi(dir, port, join(dir, 'glance-api.conf'));
+    b = await startPeerNode(a);
   });
   after(async () => {
     await b?.stop();

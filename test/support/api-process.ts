@@ -70,6 +70,21 @@ export async function startApi(extraIni = '', opts: { workers?: number } = {}): 
 }
 
 /**
+ * A second API node beside `a`: the same configuration (database, image stores) on its own port
+ * and with its own staging and tasks areas, started from a directory of its own.
+ */
+export async function startPeerNode(a: ApiProcess): Promise<ApiProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'glance-ts-peer-'));
+  const port = await freePort();
+  const conf = readFileSync(a.configFile, 'utf8')
+    .replace(`bind_port = ${a.port}`, `bind_port = ${port}`)
+    .replace(join(a.dir, 'staging'), join(dir, 'staging'))
+    .replace(join(a.dir, 'tasks'), join(dir, 'tasks'));
+  writeFileSync(join(dir, 'glance-api.conf'), conf);
+  return launchApi(dir, port, join(dir, 'glance-api.conf'));
+}
+
+/**
  * Starts `bin/glance-api` again on the configuration, port and directory of `api` (after it was
  * killed or stopped without removing its directory), as an operator restarting the service.
  */

@@ -233,7 +233,7 @@ export class ImageRepo {
 
   /**
    * The same repository working through `db`, an open transaction (a quota-guarded section, see
-   * ProjectLocks): its writes join that transaction instead of opening their own.
+   * NamedLocks): its writes join that transaction instead of opening their own.
    */
   joining(db: Kysely<Tables>): ImageRepo {
     return new ImageRepo({ db, dialect: this.codec.dialect });

@@ -49,7 +49,7 @@ export function noauthContext(request: FastifyRequest): RequestContext {
  * logger with the user and project; logs a loud start-up warning that the API is open.
  */
 export function noauthPlugin(app: FastifyInstance): void {
-  app.log.warn('[paste_deploy] flavor is not set: the Image API runs UNAUTHENTICATED and every caller is an administrator. Do not expose it to untrusted networks.');
+  app.log.warn('[paste_deploy] flavor is not a keystone flavor: the Image API runs UNAUTHENTICATED and every caller is an administrator. Do not expose it to untrusted networks.');
   app.addHook('onRequest', async (request) => {
     request.ctx = noauthContext(request);
     request.log = request.log.child({ user_id: request.ctx.userId, project_id: request.ctx.projectId });

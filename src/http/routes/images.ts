@@ -29,6 +29,8 @@ export interface ImageRoutesDeps {
   importMethods: string[];
   /** Store ids (with the reserved ones) advertised on create when multistore is on. */
   storeIds: string[];
+  /** `get_image_location`: callers it refuses see no locations (nor `direct_url`, `stores`). */
+  canSeeLocations(ctx: RequestContext, image: Image): boolean;
 }
 
 type IdParams = { id: string };
@@ -57,7 +59,11 @@ function queryPairs(request: FastifyRequest): [string, string][] {
 /** Registers the image routes. */
 export function imageRoutes(deps: ImageRoutesDeps): RouteRegistrar {
   const readable = (ctx: RequestContext, image: Image) => deps.protections?.readableImage(ctx, image) ?? image;
-  const view = (ctx: RequestContext, image: Image) => imageView(readable(ctx, presentedImage(ctx, image)), deps.view);
+  // As Glance's view, which reads the locations through the policy layer and shows [] when
+  // `get_image_location` refuses (a member of a shared image, say).
+  const located = (ctx: RequestContext, image: Image) =>
+    image.locations.length === 0 || deps.canSeeLocations(ctx, image) ? image : { ...image, locations: [] };
+  const view = (ctx: RequestContext, image: Image) => imageView(readable(ctx, located(ctx, presentedImage(ctx, image))), deps.view);
   const noBody = { onRequest: rejectBody };
   return (app: FastifyInstance) => {
     // Registration order is the order of the methods in a 405's Allow header (Glance: GET, POST).
