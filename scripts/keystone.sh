@@ -150,11 +150,14 @@ cmd_start() {
   # The packaged ini loads uwsgi's AppArmor plugin, which makes uwsgi exit at once here.
   grep -v -E '^\s*(plugins?\s*=|apparmor|http-socket|https-socket|socket\s*=|pidfile|daemonize|logto|processes\s*=)' \
     /etc/keystone/keystone-uwsgi.ini > "$DIR/keystone-uwsgi.ini"
+  # uwsgi's http-socket closes every connection after its response, but says nothing of it; a
+  # client reusing the connection then races the close and gets "connection reset" on a POST it
+  # cannot retry (Tempest's user set-ups did). Announcing the close makes clients reconnect.
   # A pid file left by a crashed uwsgi must not block the start.
   start-stop-daemon --stop --quiet --pidfile "$PIDFILE" --exec "$UWSGI" --remove-pidfile --retry TERM/10/KILL/5 >/dev/null 2>&1 || true
   start-stop-daemon --start --background --make-pidfile --pidfile "$PIDFILE" \
     --chdir "$DIR" --exec "$UWSGI" -- \
-    --ini "$DIR/keystone-uwsgi.ini" --http-socket "127.0.0.1:$PORT" --processes 2 \
+    --ini "$DIR/keystone-uwsgi.ini" --http-socket "127.0.0.1:$PORT" --processes 2 --add-header 'Connection: close' \
     --uid keystone --gid keystone --env "OS_KEYSTONE_CONFIG_FILES=$CONF" \
     --logto "$DIR/log/uwsgi.log" 9>&-  # the lock must not outlive this script
   local i

@@ -14,6 +14,7 @@ test('URL credentials lose their password, single and multi-host', () => {
   );
   assert.equal(maskUrlCredentials('mysql+pymysql://glance:s3cr%40t@db/glance?charset=utf8'), 'mysql+pymysql://glance:***@db/glance?charset=utf8');
   assert.equal(maskUrlCredentials('see http://example.com/a:b@c and x'), 'see http://example.com/a:b@c and x');
+  assert.equal(maskUrlCredentials('s3://AKIDEXAMPLE:wJalr/K7MDENG+bPxRfi@s3.example.com/bucket/key'), 's3://AKIDEXAMPLE:***@s3.example.com/bucket/key');
   assert.equal(maskUrlCredentials('http://127.0.0.1:9292/v2/images'), 'http://127.0.0.1:9292/v2/images');
 });
 

@@ -25,8 +25,10 @@ export const REDACT_PATHS: readonly string[] = [
 ];
 
 // `scheme://user:pass@` or, in a multi-host URL (`rabbit://u:p@h1,u2:p2@h2/`), `,user:pass@`.
-const CREDENTIALS = /((?:[a-z][a-z0-9+.-]*:\/\/|,)[^:/?#@\s,]*):([^@/?#\s]*)@/gi;
-const HAS_CREDENTIALS = /(?:[a-z][a-z0-9+.-]*:\/\/|,)[^:/?#@\s,]*:[^@/?#\s]*@/i;
+// The password may hold `/` (AWS secret keys in s3 store locations do): masking a port and path
+// that happen to precede an `@` is the price of never printing such a key.
+const CREDENTIALS = /((?:[a-z][a-z0-9+.-]*:\/\/|,)[^:/?#@\s,]*):([^@?#\s]*)@/gi;
+const HAS_CREDENTIALS = /(?:[a-z][a-z0-9+.-]*:\/\/|,)[^:/?#@\s,]*:[^@?#\s]*@/i;
 
 /** `text` with the password of every URL credential replaced by `***`. */
 export function maskUrlCredentials(text: string): string {
