@@ -9,6 +9,7 @@ import { ConfigError } from './config-error.js';
 import type { Config } from './config.js';
 import { opt } from './opt.js';
 import type { OptionSpec } from './option-registry.js';
+import { swiftDriverOptions } from './swift-store-options.js';
 
 const fileDriverOptions = (datadir: string): OptionSpec[] => [
   opt.str('filesystem_store_datadir', datadir),
@@ -34,6 +35,21 @@ const rbdDriverOptions: readonly OptionSpec[] = [
   opt.bool('rbd_thin_provisioning', false),
 ];
 
+// glance_store's s3 driver options (sizes in MiB).
+const s3DriverOptions: readonly OptionSpec[] = [
+  opt.str('s3_store_host'),
+  opt.str('s3_store_region_name', ''),
+  opt.str('s3_store_access_key', null, { secret: true }),
+  opt.str('s3_store_secret_key', null, { secret: true }),
+  opt.str('s3_store_bucket'),
+  opt.bool('s3_store_create_bucket_on_put', false),
+  opt.str('s3_store_bucket_url_format', 'auto', { choices: ['auto', 'path', 'virtual'] }),
+  opt.int('s3_store_large_object_size', 100),
+  opt.int('s3_store_large_object_chunk_size', 10),
+  opt.int('s3_store_thread_pools', 10),
+  opt.str('s3_store_cacert', ''),
+];
+
 // Options every store section has, whatever its driver.
 const commonStoreOptions: readonly OptionSpec[] = [opt.str('store_description'), opt.int('weight', 0)];
 
@@ -46,6 +62,10 @@ export function storeOptions(type: string): OptionSpec[] {
       return [...httpDriverOptions, ...commonStoreOptions];
     case 'rbd':
       return [...rbdDriverOptions, ...commonStoreOptions];
+    case 's3':
+      return [...s3DriverOptions, ...commonStoreOptions];
+    case 'swift':
+      return [...swiftDriverOptions, ...commonStoreOptions];
     default:
       return [...commonStoreOptions];
   }
@@ -64,6 +84,8 @@ export const staticStoreGroups: Readonly<Record<string, readonly OptionSpec[]>> 
     ...fileDriverOptions('/var/lib/glance/images'),
     ...httpDriverOptions,
     ...rbdDriverOptions,
+    ...s3DriverOptions,
+    ...swiftDriverOptions,
   ],
   os_glance_staging_store: [...fileDriverOptions('/var/lib/glance/os_glance_staging_store'), ...commonStoreOptions],
   os_glance_tasks_store: [...fileDriverOptions('/var/lib/glance/os_glance_tasks_store'), ...commonStoreOptions],

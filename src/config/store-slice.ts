@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Config } from './config.js';
 import { ConfigError } from './config-error.js';
 import { EMBEDDED_DEFAULTS } from './slice-builders.js';
+import { swiftStoreOptions, type SwiftStoreOptions } from './swift-store-slice.js';
 
 /** File driver options (`filesystem_*`). */
 export interface FileStoreOptions {
@@ -21,6 +22,21 @@ export interface FileStoreOptions {
   filePerm: number;
   chunkSize: number;
   thinProvisioning: boolean;
+}
+
+/** s3 driver options (`s3_store_*`; sizes in MiB as configured). */
+export interface S3StoreOptions {
+  host: string | null;
+  regionName: string;
+  accessKey: string | null;
+  secretKey: string | null;
+  bucket: string | null;
+  createBucketOnPut: boolean;
+  bucketUrlFormat: string;
+  largeObjectSize: number;
+  largeObjectChunkSize: number;
+  threadPools: number;
+  cacert: string;
 }
 
 /** One configured backend. */
@@ -35,6 +51,10 @@ export interface StoreBackendConfig {
   file?: FileStoreOptions;
   /** Present for `http` stores. */
   http?: { caCertificatesFile: string | null; insecure: boolean; proxyInformation: Record<string, string> };
+  /** Present for `s3` stores. */
+  s3?: S3StoreOptions;
+  /** Present for `swift` stores. */
+  swift?: SwiftStoreOptions;
 }
 
 /** Everything the store registry needs. */
@@ -64,6 +84,22 @@ function fileOptions(c: Config, group: string, datadirOverride?: string): FileSt
   };
 }
 
+function s3Options(c: Config, group: string): S3StoreOptions {
+  return {
+    host: c.get<string | null>(group, 's3_store_host'),
+    regionName: c.get<string | null>(group, 's3_store_region_name') ?? '',
+    accessKey: c.get<string | null>(group, 's3_store_access_key'),
+    secretKey: c.get<string | null>(group, 's3_store_secret_key'),
+    bucket: c.get<string | null>(group, 's3_store_bucket'),
+    createBucketOnPut: c.get<boolean>(group, 's3_store_create_bucket_on_put'),
+    bucketUrlFormat: c.get<string>(group, 's3_store_bucket_url_format'),
+    largeObjectSize: c.get<number>(group, 's3_store_large_object_size'),
+    largeObjectChunkSize: c.get<number>(group, 's3_store_large_object_chunk_size'),
+    threadPools: c.get<number>(group, 's3_store_thread_pools'),
+    cacert: c.get<string | null>(group, 's3_store_cacert') ?? '',
+  };
+}
+
 function backend(c: Config, group: string, id: string, type: string, withCommon: boolean): StoreBackendConfig {
   const b: StoreBackendConfig = {
     id,
@@ -79,6 +115,8 @@ function backend(c: Config, group: string, id: string, type: string, withCommon:
       proxyInformation: { ...c.get<Record<string, string>>(group, 'http_proxy_information') },
     };
   }
+  if (type === 's3') b.s3 = s3Options(c, group);
+  if (type === 'swift') b.swift = swiftStoreOptions(c, group);
   return b;
 }
 

@@ -18,6 +18,8 @@ import { StoreError } from './errors.js';
 import { observeDriverErrors, type DriverErrorListener } from './observed-driver.js';
 import { FilesystemDriver } from './filesystem/filesystem-driver.js';
 import { HttpDriver, type HttpDriverOptions } from './http/http-driver.js';
+import { S3Driver } from './s3/s3-driver.js';
+import { openSwiftStore, swiftStoreProperties } from './swift/swift-setup.js';
 
 /** Id of the reserved staging store. */
 export const STAGING_STORE = 'os_glance_staging_store';
@@ -26,7 +28,7 @@ export const TASKS_STORE = 'os_glance_tasks_store';
 
 const GLANCE_DEFAULT_CHUNK = 65536;
 const NODE_BLOCK = 1024 * 1024;
-const SUPPORTED_TYPES = new Set(['file', 'http']);
+const SUPPORTED_TYPES = new Set(['file', 'http', 's3', 'swift']);
 
 /** A store as the registry knows it: its driver plus what `/v2/info/stores` shows. */
 export interface StoreEntry {
@@ -96,7 +98,7 @@ export class StoreRegistry {
     const entries: StoreEntry[] = [];
     for (const b of config.backends) {
       if (!SUPPORTED_TYPES.has(b.type)) {
-        const what = `store "${b.id}" has type "${b.type}", which glance-ts does not support yet (supported: file, http)`;
+        const what = `store "${b.id}" has type "${b.type}", which glance-ts does not support yet (supported: ${[...SUPPORTED_TYPES].join(', ')})`;
         // A legacy `stores` list often names drivers nobody uses; only the default must work.
         if (!config.multistore && b.id !== config.defaultBackend) { opts.warn?.(`${what}; ignored`); continue; }
         throw new ConfigError(config.multistore ? `[DEFAULT] enabled_backends: ${what}` : `[glance_store] default_store: ${what}`);
@@ -225,6 +227,11 @@ async function fileDriver(id: string, f: FileStoreOptions, tag: boolean, opts: S
 }
 
 async function buildEntry(b: StoreBackendConfig, multistore: boolean, opts: StoreRegistryOptions): Promise<StoreEntry> {
+  if (b.type === 's3') return s3Entry(b, multistore, opts);
+  if (b.type === 'swift') {
+    const driver = await openSwiftStore(b.id, b.swift!, multistore, { ...opts.http, ...(opts.warn ? { warn: opts.warn } : {}) });
+    return { driver, description: b.description, properties: swiftStoreProperties(b.swift!) };
+  }
   if (b.type === 'file') {
     const f = b.file!;
     const driver = await fileDriver(b.id, f, multistore, opts);
@@ -240,6 +247,28 @@ async function buildEntry(b: StoreBackendConfig, multistore: boolean, opts: Stor
       ...opts.http,
     });
     return { driver, description: b.description, properties: {} };
+  } catch (err) {
+    throw new ConfigError(`store "${b.id}": ${(err as Error).message}`, { cause: err });
+  }
+}
+
+// Properties as Glance's `_get_s3_properties` shows them: the driver's sizes, in bytes.
+async function s3Entry(b: StoreBackendConfig, multistore: boolean, opts: StoreRegistryOptions): Promise<StoreEntry> {
+  const s = b.s3!;
+  try {
+    const driver = await S3Driver.open({
+      id: b.id, host: s.host, regionName: s.regionName, accessKey: s.accessKey, secretKey: s.secretKey, bucket: s.bucket,
+      createBucketOnPut: s.createBucketOnPut, bucketUrlFormat: s.bucketUrlFormat, largeObjectSizeMiB: s.largeObjectSize,
+      largeObjectChunkSizeMiB: s.largeObjectChunkSize, threadPools: s.threadPools, cacert: s.cacert, tagLocations: multistore,
+      ...(opts.warn ? { warn: opts.warn } : {}),
+      ...opts.http,
+    });
+    const properties = {
+      s3_store_large_object_size: s.largeObjectSize * 1024 * 1024,
+      s3_store_large_object_chunk_size: s.largeObjectChunkSize * 1024 * 1024,
+      s3_store_thread_pools: s.threadPools,
+    };
+    return { driver, description: b.description, properties };
   } catch (err) {
     throw new ConfigError(`store "${b.id}": ${(err as Error).message}`, { cause: err });
   }
