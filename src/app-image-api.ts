@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import {
-  imageApiSlice, imageFormatSlice, importFilteringSlice, importPluginsSlice, osloLimitSlice, policySlice, storeSlice,
+  imageApiSlice, imageFormatSlice, importFilteringSlice, importPluginsSlice, isKeystoneFlavor, keystoneAuthSlice, osloLimitSlice,
+  policySlice, serverSlice, storeSlice,
 } from './config/slices.js';
 import type { Database } from './db/database.js';
 import { ImageRepo } from './db/repos/image-repo.js';
@@ -42,6 +43,7 @@ import { TaskRunner } from './import/task-runner.js';
 import { LocationImportFlow } from './import/location-import-flow.js';
 import { checkImportUri } from './import/uri-filter.js';
 import { openWebDownload } from './import/web-download-source.js';
+import { openGlanceDownload } from './import/glance-download-source.js';
 import { KeystoneLimits } from './quota/keystone-limits.js';
 import { QuotaChecker } from './quota/quota-checker.js';
 import { baseImageProperties } from './schemas/image-schema.js';
@@ -113,6 +115,12 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
   const filtering = importFilteringSlice(config);
   const plugins = buildImportPlugins(importPluginsSlice(config));
   const taskTimeToLiveHours = config.get<number>('task', 'task_time_to_live');
+  // glance-download finds the other region in the caller's catalog, read from Keystone.
+  const glanceDownloadConfig = {
+    keystoneUrl: isKeystoneFlavor(serverSlice(config).pasteFlavor) ? keystoneAuthSlice(config).service.authUrl : null,
+    filtering,
+    extraProperties: config.get<string[]>('glance_download_properties', 'extra_properties'),
+  };
   // How other nodes reach this one for data staged here (Glance's `self_url`).
   const selfUrl = api.workerSelfReferenceUrl ?? api.publicEndpoint;
   if (limitsConfig === null && api.userStorageQuota > 0) logger.info({ user_storage_quota: api.userStorageQuota }, 'legacy storage quota enabled');
@@ -217,6 +225,7 @@ export function planImageApi(config: Config, logger: Logger, metrics?: Metrics):
         quota,
         plugins,
         webDownload: (uri, opts) => openWebDownload(uri, { filtering, maxBytes: opts.maxBytes, signal: opts.signal }),
+        glanceDownload: (req, token, opts) => openGlanceDownload(glanceDownloadConfig, req, token, opts),
         config: { imageSizeCap: api.imageSizeCap, format: { requireImageFormatMatch: formats.requireImageFormatMatch, gptNonfatal: formats.gptSafetyChecksNonfatal, vmdkAllowedTypes: formats.vmdkAllowedTypes } },
         log: logger,
       });

@@ -27,10 +27,15 @@ import type { StoreRegistry } from '../store/registry.js';
 import type { HasherPool } from '../stream/hasher-pool.js';
 import { IMPORTING_TO_STORES, IMPORT_LOCK, startImport, storeDone } from '../domain/import-properties.js';
 import type { ImportImageChanges, ImportPlugin } from './plugins/import-plugin.js';
+import type { GlanceDownloadRequest } from './glance-download-source.js';
 import type { RequestContext } from '../auth/request-context.js';
 
 /** Fetches a web-download URI (already checked at request time; redirects re-checked). */
 export type WebDownload = (uri: string, opts: { signal: AbortSignal; maxBytes: number }) => Promise<{ stream: Readable; size: number | null }>;
+
+/** Opens another region's image for glance-download with the caller's token. */
+export type GlanceDownloadOpener = (req: GlanceDownloadRequest, token: string | null, opts: { signal: AbortSignal; maxBytes: number }) =>
+  Promise<{ stream: Readable; properties: Record<string, string> }>;
 
 /** Collaborators of the flow. */
 export interface ImportFlowDeps {
@@ -40,6 +45,7 @@ export interface ImportFlowDeps {
   quota: QuotaChecker;
   plugins: ImportPlugin[];
   webDownload: WebDownload;
+  glanceDownload: GlanceDownloadOpener;
   config: { imageSizeCap: number; format: FormatVerdictOptions };
   log: Pick<Logger, 'info' | 'warn'>;
 }
@@ -54,8 +60,10 @@ export type ProgressReporter = (message: string) => void;
 
 interface ImportInput {
   imageId: string;
-  method: 'glance-direct' | 'web-download' | 'copy-image';
+  method: 'glance-direct' | 'web-download' | 'copy-image' | 'glance-download';
   uri: string | null;
+  /** The remote image of a glance-download. */
+  remote: GlanceDownloadRequest | null;
   stores: string[];
   allStoresMustSucceed: boolean;
 }
@@ -78,8 +86,8 @@ export class ImportFlow {
         properties: startImport(img.properties, input.stores),
       }));
       await this.recheckQuota(caller.ctx, input, image);
-      staged = await this.stage(image, input, signal);
       const changes: ImportImageChanges = {};
+      staged = await this.stage(image, input, caller, signal, changes);
       if (!copy) await this.runPlugins(image, staged, caller, signal, changes);
 
       let first: { size: number; checksum: string; hash: string; algo: string; virtualSize: number | null } | null = null;
@@ -191,7 +199,7 @@ export class ImportFlow {
   }
 
   // The data in the staging store: found (glance-direct), downloaded or copied there.
-  private async stage(image: Image, input: ImportInput, signal: AbortSignal): Promise<StoreLocation> {
+  private async stage(image: Image, input: ImportInput, caller: ImportCaller, signal: AbortSignal, changes: ImportImageChanges): Promise<StoreLocation> {
     const { stores, config } = this.deps;
     if (input.method === 'glance-direct') {
       const found = await stores.staging.locate(image.id);
@@ -201,6 +209,11 @@ export class ImportFlow {
     let source: Readable;
     if (input.method === 'web-download') {
       source = (await this.deps.webDownload(input.uri!, { signal, maxBytes: config.imageSizeCap })).stream;
+    } else if (input.method === 'glance-download') {
+      const remote = await this.deps.glanceDownload(input.remote!, caller.ctx.authToken, { signal, maxBytes: config.imageSizeCap });
+      // The remote image's properties of interest are set when the image becomes active.
+      changes.properties = { ...remote.properties };
+      source = remote.stream;
     } else {
       const from = image.locations.find((l) => l.status === 'active');
       if (from === undefined) throw new Conflict(`Image ${image.id} has no data to copy`);
@@ -283,17 +296,23 @@ function readInput(task: Task): ImportInput {
       if (!(key in input)) throw new BadRequest(`Input does not contain '${key}' field`);
     }
     if (task.image_id === null) throw new GlanceError('internal', `Task ${task.id} has no image`);
-    return { imageId: task.image_id, method: 'web-download', uri: String(input.import_from), stores: [], allStoresMustSucceed: true };
+    return { imageId: task.image_id, method: 'web-download', uri: String(input.import_from), remote: null, stores: [], allStoresMustSucceed: true };
   }
-  const req = (input.import_req ?? {}) as { method?: { name?: string; uri?: string }; all_stores_must_succeed?: boolean };
+  const req = (input.import_req ?? {}) as {
+    method?: { name?: string; uri?: string; glance_region?: string; glance_image_id?: string; glance_service_interface?: string };
+    all_stores_must_succeed?: boolean;
+  };
   const method = req.method?.name;
-  if (typeof input.image_id !== 'string' || (method !== 'glance-direct' && method !== 'web-download' && method !== 'copy-image')) {
+  if (typeof input.image_id !== 'string' || (method !== 'glance-direct' && method !== 'web-download' && method !== 'copy-image' && method !== 'glance-download')) {
     throw new GlanceError('internal', `Task ${task.id} has no runnable import input`);
   }
   return {
     imageId: input.image_id,
     method,
     uri: req.method?.uri ?? null,
+    remote: method === 'glance-download'
+      ? { region: String(req.method?.glance_region), imageId: String(req.method?.glance_image_id), interface: req.method?.glance_service_interface ?? 'public' }
+      : null,
     stores: Array.isArray(input.backend) ? (input.backend as unknown[]).filter((s): s is string => typeof s === 'string') : [],
     allStoresMustSucceed: req.all_stores_must_succeed ?? true,
   };

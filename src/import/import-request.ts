@@ -7,7 +7,7 @@
 import { BadRequest, Conflict } from '../domain/errors.js';
 
 /** The import methods glance-ts runs. */
-export type ImportMethod = 'glance-direct' | 'web-download' | 'copy-image';
+export type ImportMethod = 'glance-direct' | 'web-download' | 'copy-image' | 'glance-download';
 
 /** A checked import request. */
 export interface ImportRequest {
@@ -22,7 +22,7 @@ export interface ImportRequest {
   body: Record<string, unknown>;
 }
 
-const RUNNABLE: readonly string[] = ['glance-direct', 'web-download', 'copy-image'];
+const RUNNABLE: readonly string[] = ['glance-direct', 'web-download', 'copy-image', 'glance-download'];
 
 /** Checks the body; `enabledMethods` is `[DEFAULT] enabled_import_methods`. */
 export function parseImportRequest(body: unknown, enabledMethods: readonly string[]): ImportRequest {

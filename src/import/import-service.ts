@@ -66,6 +66,7 @@ export class ImportService {
     await quota.enforce(ctx, { image_size_total: 0 });
     const image = await loadVisibleImage(images, ctx, id);
     checkImageState(image, req);
+    if (req.method === 'glance-download') checkGlanceDownload(req);
     if (req.method === 'copy-image') policy.copyImage(ctx, image);
     else policy.modifyImage(ctx, image);
     const stolenFrom = IMPORT_LOCK in image.properties ? await this.breakStaleLock(image) : undefined;
@@ -161,11 +162,28 @@ export class ImportService {
 function checkImageState(image: Image, req: ImportRequest): void {
   if (image.status === 'active' && req.method !== 'copy-image') throw new Conflict('Image with status active cannot be target for import');
   if (image.status !== 'active' && req.method === 'copy-image') throw new Conflict('Only images with status active can be targeted for copying');
-  if (image.status !== 'queued' && req.method === 'web-download') throw new Conflict(`Image needs to be in 'queued' state to use '${req.method}' method`);
+  if (image.status !== 'queued' && (req.method === 'web-download' || req.method === 'glance-download')) {
+    throw new Conflict(`Image needs to be in 'queued' state to use '${req.method}' method`);
+  }
   if (image.status !== 'uploading' && req.method === 'glance-direct') throw new Conflict("Image needs to be staged before 'glance-direct' method can be used");
   if (!image.container_format) throw new Conflict("'container_format' needs to be set before import");
   if (!image.disk_format) throw new Conflict("'disk_format' needs to be set before import");
 }
+
+// The remote image of a glance-download, checked as Glance does; the interface defaults to public
+// and is recorded so in the task's input.
+function checkGlanceDownload(req: ImportRequest): void {
+  const method = req.body.method as Record<string, unknown>;
+  if (!('glance_region' in method)) throw new BadRequest("'glance_region' needs to be set for glance-download import method");
+  if (!('glance_image_id' in method)) throw new BadRequest("'glance_image_id' needs to be set for glance-download import method");
+  if (typeof method.glance_image_id !== 'string' || !UUID.test(method.glance_image_id)) {
+    throw new BadRequest(`Remote image id does not look like a UUID: ${String(method.glance_image_id)}`);
+  }
+  method.glance_service_interface ??= 'public';
+}
+
+// Python's uuid.UUID accepts these spellings (hyphens optional, braces, urn prefix).
+const UUID = /^(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
 
 function newImportTask(ctx: RequestContext, image: Image, req: ImportRequest, stores: string[]): Task {
   return { ...newTask(ctx, 'api_image_import', image.id), input: { image_id: image.id, import_req: req.body, backend: stores } };

@@ -37,6 +37,11 @@ export interface WebDownloadOptions {
   signal?: AbortSignal;
   /** Replaces the system resolver (tests). */
   resolve?: HostResolver;
+  /**
+   * Extra request headers (a token for glance-download), sent to the URI's own origin only:
+   * a redirect to another origin never gets them.
+   */
+  headers?: Record<string, string>;
 }
 
 /** An open download: the body (bounded, errors as GlanceErrors) and its announced size. */
@@ -60,6 +65,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export async function openWebDownload(uri: string, opts: WebDownloadOptions): Promise<WebDownload> {
   const maxRedirects = opts.maxRedirects ?? 10;
   let target = await checkImportUri(uri, opts.filtering, opts.resolve);
+  const origin = target.url.origin;
   for (let redirects = 0; ; redirects++) {
     if (target.scheme !== 'http' && target.scheme !== 'https') {
       throw new BadRequest(`web-download supports only http and https URIs: ${target.uri}`);
@@ -71,7 +77,7 @@ export async function openWebDownload(uri: string, opts: WebDownloadOptions): Pr
         origin: target.url.origin,
         path: `${target.url.pathname}${target.url.search}`,
         method: 'GET',
-        headers: { 'user-agent': 'glance-ts web-download', accept: '*/*' },
+        headers: { 'user-agent': 'glance-ts web-download', accept: '*/*', ...(target.url.origin === origin ? opts.headers : {}) },
         signal: opts.signal,
       });
     } catch (err) {
