@@ -9,7 +9,7 @@
  * This module is also the hashing threads' entry point (see the guard at the bottom).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -95,4 +95,33 @@ export async function readCeiling(file: string, block: number): Promise<number> 
 
 if (!isMainThread && (workerData as Partial<HashJob> | null)?.imageDataCeiling === true) {
   hashThread(workerData as HashJob);
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Writes `size` bytes of random-looking data (a raw image, no format's magic): windows of a
+ * random 2 MiB block at varying offsets, each 1 MiB stamped with its index so no two are equal.
+ */
+export function generateImage(path: string, size: number): void {
+  const base = Buffer.allocUnsafe(2 * MIB);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < base.length; i += 4) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    base.writeInt32LE(x | 0, i);
+  }
+  const chunk = Buffer.allocUnsafe(MIB);
+  const fd = openSync(path, 'w');
+  try {
+    for (let i = 0, done = 0; done < size; i++) {
+      const n = Math.min(MIB, size - done);
+      const off = (i * 40_961) % MIB;
+      base.copy(chunk, 0, off, off + MIB);
+      chunk.writeUInt32LE(i ^ 0x5a5a5a5a, 0);
+      writeSync(fd, chunk, 0, n);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -195,6 +195,13 @@ export class ImageDataClient {
     return { seconds: (performance.now() - t0) / 1000, bytes: sink.bytes };
   }
 
+  /** Deletes the image (and its data). */
+  async delete(id: string): Promise<void> {
+    const res = await request(`${this.origin}/v2/images/${id}`, { method: 'DELETE', dispatcher: this.agent, headers: IDENTITY });
+    await res.body.dump();
+    if (res.statusCode !== 204) throw new Error(`DELETE ${id}: ${res.statusCode}`);
+  }
+
   close(): Promise<void> {
     this.httpAgent.destroy();
     return this.agent.close();

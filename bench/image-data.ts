@@ -18,12 +18,12 @@
  *
  * Usage: npm run bench:data   (build, then node dist/bench/image-data.js)
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApi, type ApiProcess } from '../test/support/api-process.js';
-import { hashCeiling, readCeiling, type HashCeiling } from './image-data-ceiling.js';
+import { generateImage, hashCeiling, readCeiling, type HashCeiling } from './image-data-ceiling.js';
 import { ImageDataClient, cpuSeconds, peakRssMiB, rssMiB, sampleRss, type ImageRecord } from './image-data-client.js';
 
 const MIB = 1024 * 1024;
@@ -39,32 +39,6 @@ function envInt(name: string, fallback: number, min: number): number {
   return n;
 }
 
-/**
- * Writes `size` bytes of random-looking data (a raw image, no format's magic): windows of a
- * random 2 MiB block at varying offsets, each 1 MiB stamped with its index so no two are equal.
- */
-function generateImage(path: string, size: number): void {
-  const base = Buffer.allocUnsafe(2 * MIB);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < base.length; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    base.writeInt32LE(x | 0, i);
-  }
-  const chunk = Buffer.allocUnsafe(MIB);
-  const fd = openSync(path, 'w');
-  try {
-    for (let i = 0, done = 0; done < size; i++) {
-      const n = Math.min(MIB, size - done);
-      const off = (i * 40_961) % MIB;
-      base.copy(chunk, 0, off, off + MIB);
-      chunk.writeUInt32LE(i ^ 0x5a5a5a5a, 0);
-      writeSync(fd, chunk, 0, n);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function cpuSelf(): number {
   const u = process.cpuUsage();
