@@ -114,32 +114,14 @@ allow_multipart_uploads = true
 [filter:cache]
 use = egg:swift#memcache
 memcache_servers = 127.0.0.1:11212
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:bulk]
-use = egg:swift#bulk
-[filter:tempurl]
-use = egg:swift#tempurl
-[filter:ratelimit]
-use = egg:swift#ratelimit
-[filter:copy]
-use = egg:swift#copy
-[filter:container-quotas]
-use = egg:swift#container_quotas
-[filter:account-quotas]
-use = egg:swift#account_quotas
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
+EOF
+  # The middlewares used with their defaults: paste section name and Swift's entry point.
+  local f
+  for f in catch_errors gatekeeper healthcheck proxy-logging:proxy_logging listing_formats bulk tempurl ratelimit copy \
+      container-quotas:container_quotas account-quotas:account_quotas slo dlo; do
+    printf '[filter:%s]\nuse = egg:swift#%s\n' "${f%%:*}" "${f#*:}"
+  done
+  cat <<EOF
 [filter:versioned_writes]
 use = egg:swift#versioned_writes
 allow_versioned_writes = true
