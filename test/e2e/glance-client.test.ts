@@ -9,17 +9,14 @@
  * about records, so every command runs with stdin *closed* (runCli `{ stdin: 'closed' }`, `<&-`),
  * the one case in which glanceclient sends no data and the image stays `queued`.
  *
- * `active` images are needed for (de)activation; until image data upload exists they are made
- * by marking a queued record active in the database (test/support/image-db.ts).
+ * `active` images, needed for (de)activation, are made by a zero-byte upload through the API.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startApi, type ApiProcess } from '../support/api-process.js';
 import { clientsInstalled, parseTable, runCli, type CliResult } from '../support/cli-runner.js';
 import { parseListTable } from '../support/cli-tables.js';
-import { markImageActive } from '../support/image-db.js';
 import { repoPath } from '../support/repo-root.js';
 
 const SKIP = clientsInstalled() ? false : '/usr/bin/glance or /usr/bin/openstack missing: run scripts/install-peers.sh';
@@ -212,11 +209,13 @@ describe('glance CLI (python-glanceclient 4.1) against glance-api', { skip: SKIP
     fails(glance('image-show', missing), new RegExp(`404 Not Found: No image found with ID ${missing}`));
   });
 
-  test('image-deactivate / image-reactivate toggle an active image; a queued one is refused', () => {
+  test('image-deactivate / image-reactivate toggle an active image; a queued one is refused', async () => {
     // Glance's WebOb error page escapes the quotes, and glanceclient prints that text as is.
     fails(glance('image-deactivate', recordId), /403 Forbidden: Not allowed to deactivate image in status &#x27;queued&#x27;/);
     fails(glance('image-reactivate', recordId), /403 Forbidden: Not allowed to reactivate image in status &#x27;queued&#x27;/);
-    markImageActive(join(api.dir, 'glance.sqlite'), recordId);
+    // A zero-byte upload (what glanceclient sends from an empty stdin) makes the image active.
+    const put = await fetch(`${api.url}/v2/images/${recordId}/file`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: '' });
+    assert.equal(put.status, 204);
     assert.equal(ok(glance('image-deactivate', recordId)), '');
     assert.equal(parseTable(ok(glance('image-show', recordId))).status, 'deactivated');
     ok(glance('image-deactivate', recordId)); // already deactivated: a no-op, as in Glance

@@ -10,17 +10,15 @@
  * version discovery; one test uses it with the bare URL.
  *
  * Like glanceclient, `openstack image create` uploads a non-terminal stdin (/dev/null too), so
- * every command runs with stdin closed. `active` images come from test/support/image-db.ts until
- * image data upload exists. In this client version `image list --property` and `--sort` are
+ * every command runs with stdin closed. `active` images come from a zero-byte upload through the
+ * API. In this client version `image list --property` and `--sort` are
  * applied by the client to the server's listing; `--tag`, `--name`, `--status`, `--limit` and the
  * visibility options are sent to the server.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { startApi, type ApiProcess } from '../support/api-process.js';
 import { clientsInstalled, runCli, type CliResult } from '../support/cli-runner.js';
-import { markImageActive } from '../support/image-db.js';
 
 const SKIP = clientsInstalled() ? false : '/usr/bin/glance or /usr/bin/openstack missing: run scripts/install-peers.sh';
 
@@ -164,8 +162,10 @@ describe('openstack CLI (python-openstackclient 6.0) against glance-api', { skip
     });
   });
 
-  test('image set --deactivate / --activate toggle an active image', () => {
-    markImageActive(join(api.dir, 'glance.sqlite'), id);
+  test('image set --deactivate / --activate toggle an active image', async () => {
+    // A zero-byte upload (what glanceclient sends from an empty stdin) makes the image active.
+    const put = await fetch(`${api.url}/v2/images/${id}/file`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: '' });
+    assert.equal(put.status, 204);
     assert.equal(ok(openstack('image', 'set', '--deactivate', id)), '');
     assert.equal(json('image', 'show', id).status, 'deactivated');
     assert.equal(ok(openstack('image', 'set', '--activate', id)), '');
