@@ -131,10 +131,9 @@ EOF
   if [ "$kind" = keystone ]; then
     # shellcheck disable=SC1090
     . "$STATE_BASE/keystone.env"
-    cat <<EOF
-[filter:authtoken]
-paste.filter_factory = keystonemiddleware.auth_token:filter_factory
-www_authenticate_uri = $KEYSTONE_URL
+    # authtoken and s3token both authenticate as the swift service user.
+    local service_user
+    service_user=$(cat <<EOF
 auth_url = $KEYSTONE_URL
 auth_type = password
 project_domain_id = default
@@ -142,6 +141,13 @@ user_domain_id = default
 project_name = service
 username = swift
 password = $SWIFT_PASSWORD
+EOF
+)
+    cat <<EOF
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+www_authenticate_uri = $KEYSTONE_URL
+$service_user
 delay_auth_decision = True
 cache = swift.cache
 [filter:keystoneauth]
@@ -153,13 +159,7 @@ reseller_admin_role = ResellerAdmin
 use = egg:swift#s3token
 auth_uri = $KEYSTONE_URL/v3
 reseller_prefix = AUTH_
-auth_url = $KEYSTONE_URL
-auth_type = password
-project_domain_id = default
-user_domain_id = default
-project_name = service
-username = swift
-password = $SWIFT_PASSWORD
+$service_user
 secret_cache_duration = 60
 EOF
   fi
