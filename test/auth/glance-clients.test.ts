@@ -16,7 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, runCli, type CliResult, cliOk } from '../support/cli-runner.js';
 import { registerRegion, type CatalogRegion } from './catalog-region.js';
 import { ensureKeystone, keystoneIni, osEnv, type KeystoneFacts } from './keystone-fixture.js';
 
@@ -39,10 +39,7 @@ describe('real clients through the Keystone catalog against glance-api with flav
   });
 
   const env = (who: 'admin' | 'demo'): Record<string, string> => osEnv(ks, who, { OS_REGION_NAME: catalog.region });
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-2000)}`);
-    return r.stdout;
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
 
   test('glance image-list as admin', () => {
     const out = ok(runCli('glance', ['image-list'], env('admin')));

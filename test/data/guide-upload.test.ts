@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Fixtures, qemuInfo } from '../format/format-fixtures.js';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, parseTable, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, parseTable, runCli, type CliResult, cliOk } from '../support/cli-runner.js';
 import { parseListTable } from '../support/cli-tables.js';
 import { repoPath } from '../support/repo-root.js';
 
@@ -46,10 +46,7 @@ describe('the guide\'s image-create --file with the real glance client', { skip:
   });
 
   const glance = (...args: string[]): CliResult => runCli('glance', ['--os-image-url', api.url, '--os-auth-token', 'x', ...args]);
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-2000)}`);
-    return r.stdout;
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
 
   test('image-create prints the guide\'s table for the uploaded image', () => {
     // The fixture is what the guide's cirros image is: qcow2, 44 MiB virtual, real data inside.

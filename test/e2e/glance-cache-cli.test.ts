@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, runCli, type CliResult, cliOk } from '../support/cli-runner.js';
 import { parseListTable, type ListTable } from '../support/cli-tables.js';
 
 const SKIP = clientsInstalled() ? false : '/usr/bin/glance missing: run scripts/install-peers.sh';
@@ -36,10 +36,7 @@ describe('glance cache-* commands against glance-api with image_cache_dir', { sk
   });
 
   const glance = (...args: string[]): CliResult => runCli('glance', ['--os-image-url', api.url, '--os-auth-token', 'x', ...args]);
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-2000)}`);
-    return r.stdout;
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
   const list = (): ListTable => parseListTable(ok(glance('cache-list')));
   const until = async (check: (t: ListTable) => boolean): Promise<ListTable> => {
     for (let i = 0; i < 20; i++) {

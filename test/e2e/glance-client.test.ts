@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, parseTable, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, parseTable, runCli, type CliResult, cliOk, cliFails } from '../support/cli-runner.js';
 import { parseListTable } from '../support/cli-tables.js';
 import { repoPath } from '../support/repo-root.js';
 
@@ -42,14 +42,8 @@ describe('glance CLI (python-glanceclient 4.1) against glance-api', { skip: SKIP
 
   const glance = (...args: string[]): CliResult =>
     runCli('glance', ['--os-image-url', api.url, '--os-auth-token', 'x', ...args], {}, { stdin: 'closed' });
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-2000)}`);
-    return r.stdout;
-  };
-  const fails = (r: CliResult, message: RegExp): void => {
-    assert.notEqual(r.status, 0, `expected a failure, got: ${r.stdout}`);
-    assert.match(r.stderr, message);
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
+  const fails = cliFails;
   const column = (out: string, name: string): string[] => parseListTable(out).rows.map((row) => row[name]!);
   const apiImage = async (id: string): Promise<Record<string, unknown>> => {
     const res = await fetch(`${api.url}/v2/images/${id}`);

@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, parseTable, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, parseTable, runCli, type CliResult, cliOk } from '../support/cli-runner.js';
 import { parseListTable } from '../support/cli-tables.js';
 import { registerRegion, type CatalogRegion } from '../auth/catalog-region.js';
 import { ensureKeystone, keystoneIni, osEnv, type KeystoneFacts } from '../auth/keystone-fixture.js';
@@ -58,10 +58,7 @@ describe('glance CLI imports against glance-api', { skip: SKIP }, () => {
   const as = (who: 'admin' | 'demo', ...args: string[]): CliResult =>
     runCli('glance', args, osEnv(ks, who, { OS_REGION_NAME: catalog.region }), { stdin: 'closed' });
   const glance = (...args: string[]): CliResult => as('demo', ...args);
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-3000)}`);
-    return r.stdout;
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
   const show = (id: string): Record<string, string> => parseTable(ok(glance('image-show', id)));
   const until = async (id: string, check: (image: Record<string, string>) => boolean): Promise<Record<string, string>> => {
     for (let i = 0; i < 150; i++) {

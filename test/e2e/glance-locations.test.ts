@@ -18,7 +18,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, parseTable, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, parseTable, runCli, type CliResult, cliOk } from '../support/cli-runner.js';
 import { registerRegion, type CatalogRegion } from '../auth/catalog-region.js';
 import { ensureKeystone, keystoneIni, osEnv, type KeystoneFacts } from '../auth/keystone-fixture.js';
 
@@ -64,10 +64,7 @@ describe('glance CLI location commands against glance-api', { skip: SKIP }, () =
 
   const as = (who: 'admin' | 'demo', ...args: string[]): CliResult =>
     runCli('glance', args, osEnv(ks, who, { OS_REGION_NAME: catalog.region }), { stdin: 'closed' });
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-3000)}`);
-    return r.stdout;
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
   const locationsOf = (id: string): Array<{ url: string; metadata: Record<string, unknown> }> =>
     JSON.parse(parseTable(ok(as('demo', 'image-show', id))).locations!) as Array<{ url: string; metadata: Record<string, unknown> }>;
 

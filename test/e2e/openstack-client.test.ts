@@ -18,7 +18,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { clientsInstalled, runCli, type CliResult } from '../support/cli-runner.js';
+import { clientsInstalled, runCli, type CliResult, cliOk, cliFails } from '../support/cli-runner.js';
 
 const SKIP = clientsInstalled() ? false : '/usr/bin/glance or /usr/bin/openstack missing: run scripts/install-peers.sh';
 
@@ -44,15 +44,9 @@ describe('openstack CLI (python-openstackclient 6.0) against glance-api', { skip
   const auth = (): string[] => ['--os-auth-type', 'admin_token', '--os-endpoint', `${api.url}/v2`, '--os-token', 'x'];
   const openstack = (...args: string[]): CliResult =>
     runCli('openstack', [...auth(), '--os-image-api-version', '2', ...args], {}, { stdin: 'closed' });
-  const ok = (r: CliResult): string => {
-    assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${api.stderr().slice(-2000)}`);
-    return r.stdout;
-  };
+  const ok = (r: CliResult): string => cliOk(r, () => api.stderr());
   const json = <T = Json>(...args: string[]): T => JSON.parse(ok(openstack(...args, '-f', 'json'))) as T;
-  const fails = (r: CliResult, message: RegExp): void => {
-    assert.notEqual(r.status, 0, `expected a failure, got: ${r.stdout}`);
-    assert.match(r.stderr, message);
-  };
+  const fails = cliFails;
   const names = (...args: string[]): string[] => json<Json[]>('image', 'list', ...args).map((row) => row.Name as string);
 
   let id = '';

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,4 +73,16 @@ export function parseTable(out: string): Record<string, string> {
     }
   }
   return rows;
+}
+
+/** The command's stdout; fails the test, showing its output and the server log's tail, unless it exited 0. */
+export function cliOk(r: CliResult, serverLog: () => string): string {
+  assert.equal(r.status, 0, `exit ${r.status}\nstderr: ${r.stderr}\nstdout: ${r.stdout}\nserver: ${serverLog().slice(-3000)}`);
+  return r.stdout;
+}
+
+/** Fails the test unless the command failed and its stderr matches `message`. */
+export function cliFails(r: CliResult, message: RegExp): void {
+  assert.notEqual(r.status, 0, `expected a failure, got: ${r.stdout}`);
+  assert.match(r.stderr, message);
 }
