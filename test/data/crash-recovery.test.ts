@@ -13,7 +13,7 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { identityHeaders } from '../api/api-harness.js';
 import { repoPath } from '../support/repo-root.js';
-import { startApi, type ApiProcess } from '../support/api-process.js';
+import { killApi, startApi, type ApiProcess } from '../support/api-process.js';
 import { eventually } from './data-harness.js';
 import { openUpload } from './raw-upload.js';
 
@@ -78,9 +78,7 @@ test('SIGKILL mid-upload: the restart sweeps the partial file and requeues the i
   assert.ok(await eventually(async () => (await imageStatus(id)) === 'saving'), 'the upload never started');
   assert.ok(await eventually(async () => readdirSync(imagesDir()).some((f) => f.includes(id))), 'no partial file');
 
-  const exited = new Promise((r) => api.child.once('exit', r));
-  api.child.kill('SIGKILL');
-  await exited;
+  await killApi(api, 'SIGKILL');
   upload.destroy();
   // The kill left exactly what a crash leaves: a partial file, never a file under the image id.
   const left = readdirSync(imagesDir());

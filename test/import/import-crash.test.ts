@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { relaunch, startApi, type ApiProcess } from '../support/api-process.js';
+import { killApi, relaunch, startApi, type ApiProcess } from '../support/api-process.js';
 import { INTERRUPTED } from '../../src/import/task-runner.js';
 
 describe('an import cut off by its process', () => {
@@ -81,9 +81,7 @@ describe('an import cut off by its process', () => {
 
   test('kill -9 mid-import, then restart: the task fails, the image is queued, no data is left', async () => {
     const id = await startImport();
-    const exited = new Promise((r) => api.child.once('exit', r));
-    api.child.kill('SIGKILL');
-    await exited;
+    await killApi(api, 'SIGKILL');
     api = await relaunch(api);
     await until('the restarted process to fail the orphaned task', async () => (await tasksOf(id))[0]?.status === 'failure');
     await assertReverted(id);
@@ -91,9 +89,7 @@ describe('an import cut off by its process', () => {
 
   test('SIGTERM mid-import: the process reverts the image and fails the task before exiting', async () => {
     const id = await startImport();
-    const exited = new Promise((r) => api.child.once('exit', r));
-    api.child.kill('SIGTERM');
-    await exited;
+    await killApi(api, 'SIGTERM');
     api = await relaunch(api);
     // Checked at once: the stopping process did the work, not the recovery of the new one.
     await assertReverted(id);

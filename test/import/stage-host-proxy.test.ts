@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
+import { killApi, startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const ID_HEADERS = { 'x-roles': 'member,reader', 'x-project-id': 'two-nodes', 'x-user-id': 'u' };
@@ -67,9 +67,7 @@ describe('two API nodes with worker_self_reference_url', () => {
     const other = await create();
     const third = await create();
     for (const img of [other, third]) assert.equal((await call(a, 'PUT', `/v2/images/${img}/stage`, randomBytes(1000))).status, 204);
-    const exited = new Promise((r) => a.child.once('exit', r));
-    a.child.kill('SIGKILL');
-    await exited;
+    await killApi(a, 'SIGKILL');
     // An import through B of data staged on a node that is down: Glance's 504.
     const refused = await call(b, 'POST', `/v2/images/${third}/import`, { method: { name: 'glance-direct' } });
     assert.equal(refused.status, 504);

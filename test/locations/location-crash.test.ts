@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { relaunch, startApi, type ApiProcess } from '../support/api-process.js';
+import { killApi, relaunch, startApi, type ApiProcess } from '../support/api-process.js';
 import { INTERRUPTED } from '../../src/import/task-runner.js';
 
 describe('a location import cut off by its process', () => {
@@ -81,9 +81,7 @@ describe('a location import cut off by its process', () => {
 
   test('kill -9 while hashing, then restart: the task fails, the image is queued without the location', async () => {
     const id = await startAdding();
-    const exited = new Promise((r) => api.child.once('exit', r));
-    api.child.kill('SIGKILL');
-    await exited;
+    await killApi(api, 'SIGKILL');
     api = await relaunch(api);
     await until('the restarted process to fail the orphaned task', async () => (await tasksOf(id))[0]?.status === 'failure');
     await assertReverted(id);
@@ -91,9 +89,7 @@ describe('a location import cut off by its process', () => {
 
   test('SIGTERM while hashing: the process reverts the image and fails the task before exiting', async () => {
     const id = await startAdding();
-    const exited = new Promise((r) => api.child.once('exit', r));
-    api.child.kill('SIGTERM');
-    await exited;
+    await killApi(api, 'SIGTERM');
     api = await relaunch(api);
     await assertReverted(id);
   });

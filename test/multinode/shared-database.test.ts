@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { relaunch, startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
+import { killApi, relaunch, startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
 import { openUpload } from '../data/raw-upload.js';
 import { createScratch, type Scratch } from '../db/scratch.js';
 
@@ -82,9 +82,7 @@ describe('two API nodes on one MariaDB database', () => {
       assert.ok(i < 50, 'the upload never started');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const exited = new Promise((r) => a.child.once('exit', r));
-    a.child.kill('SIGKILL');
-    await exited;
+    await killApi(a, 'SIGKILL');
     upload.destroy();
     for (let i = 0; (await call(b, 'GET', `/v2/images/${id}`)).json.status !== 'queued'; i++) {
       assert.ok(i < 100, 'node B never requeued the image');

@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { relaunch, startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
+import { killApi, relaunch, startApi, startPeerNode, type ApiProcess } from '../support/api-process.js';
 import { openUpload } from '../data/raw-upload.js';
 import { createScratch, type Scratch } from '../db/scratch.js';
 import { RawSwift, swiftSkipReason, writeReferences } from '../store/swift-test-kit.js';
@@ -84,9 +84,7 @@ describe('two API nodes on one MariaDB database and one Swift', { skip: skip ?? 
       assert.ok(i < 100, 'no segment reached Swift');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const exited = new Promise((r) => a.child.once('exit', r));
-    a.child.kill('SIGKILL');
-    await exited;
+    await killApi(a, 'SIGKILL');
     upload.destroy();
     for (let i = 0; (await call(b, 'GET', `/v2/images/${id}`)).json.status !== 'queued'; i++) {
       assert.ok(i < 100, 'node B never requeued the image');

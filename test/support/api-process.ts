@@ -140,13 +140,21 @@ export async function launchApi(dir: string, port: number, configFile: string): 
     child,
     stderr: err,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await signalAndWait(child, 'SIGTERM');
       err();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Sends `signal` to the API process (SIGKILL: a crash; SIGTERM: a shutdown) and waits until it has exited. */
+export function killApi(api: ApiProcess, signal: NodeJS.Signals): Promise<void> {
+  return signalAndWait(api.child, signal);
+}
+
+async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
 }
