@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../process-alive.js';
 
 const PREFIX = '.glance-partial.';
 
@@ -44,16 +45,6 @@ export function parsePartialName(name: string): { pid: number; host: string; ima
   if (!/^\d+$/.test(pid) || !/^[0-9a-f]{12}$/.test(rand) || host === '') return null;
   const imageId = rest.join('.');
   return imageId === '' ? null : { pid: Number(pid), host, imageId };
-}
-
-/** True when the process `pid` exists on this host (EPERM means it exists but is not ours). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Options of `sweepPartials`. */

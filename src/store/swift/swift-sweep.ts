@@ -15,6 +15,7 @@ import { StoreError } from '../errors.js';
 import type { SwiftAuth } from './swift-auth.js';
 import { header, statusError, type SwiftHttp } from './swift-http.js';
 import { WRITER_HEADER, parseSegmentName } from './swift-segments.js';
+import { processAlive } from '../process-alive.js';
 
 /** The object of an image and the identity that may touch it. */
 export interface SwiftTarget {
@@ -105,15 +106,6 @@ async function writerGone(http: SwiftHttp, auth: SwiftAuth, container: string, n
   const [host, pid] = (header(res, WRITER_HEADER) ?? '').split(' ');
   if (!host || !pid || host !== me.split(' ')[0]) return false;
   return `${host} ${pid}` === me || !processAlive(Number(pid));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function deleteIfPresent(http: SwiftHttp, auth: SwiftAuth, container: string, name: string): Promise<void> {
